@@ -1,0 +1,23 @@
+"""What every stage's entry point shares: argument parsing and one-line errors."""
+
+import argparse
+import sys
+
+from stages.files import PipelineError
+
+
+def parse_paths(description, *names):
+    """Parse ``--name path`` options (the paths come from dvc.yaml, never from code)."""
+    parser = argparse.ArgumentParser(description=description)
+    for name in names:
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, required=True)
+    return parser.parse_args()
+
+
+def run(main):
+    """Run a stage's main; a bad input or setting ends it with one line and exit code 2."""
+    try:
+        main()
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)

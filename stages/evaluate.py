@@ -1,0 +1,57 @@
+"""Stage: score a trained model on the test split, beside the limits for the same split."""
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
+
+from stages import cli, inference, tables
+from stages.files import write_json
+from stages.settings import read_stage_settings
+
+SIGNIFICANT_DIGITS = 6  # metrics files stay readable in diffs
+
+
+def round_metrics(metrics):
+    return {name: float(f"{value:.{SIGNIFICANT_DIGITS}g}") for name, value in metrics.items()}
+
+
+def classification_metrics(probabilities, train, test):
+    """Accuracy and loss of the model; the Bayes rule and logistic regression on the same split."""
+    y_test = test["y"].to_numpy()
+    logreg = LogisticRegression(C=np.inf, max_iter=1000)  # C=inf: no regularisation
+    logreg.fit(tables.features(train), train["y"].to_numpy())
+    return {
+        "test_accuracy": accuracy_score(y_test, probabilities.argmax(axis=1)),
+        "test_loss": log_loss(y_test, probabilities, labels=np.arange(probabilities.shape[1])),
+        "bayes_accuracy": accuracy_score(y_test, test["y_oracle"].to_numpy()),
+        "logreg_accuracy": logreg.score(tables.features(test), y_test),
+    }
+
+
+def regression_metrics(predictions, test):
+    """Mean squared error of the model and of the noise-free function (the noise floor)."""
+    y_test = test["y"].to_numpy()
+    return {
+        "test_mse": mean_squared_error(y_test, predictions[:, 0]),
+        "noise_floor_mse": mean_squared_error(y_test, test["y_oracle"].to_numpy()),
+    }
+
+
+def main():
+    args = cli.parse_paths(__doc__, "settings", "weights", "train", "test", "metrics")
+    experiment = read_stage_settings(args.settings, "evaluate")
+    weights = inference.read_weights(args.weights)
+    train = tables.read_table(args.train, experiment.task)
+    test = tables.read_table(args.test, experiment.task)
+    outputs = inference.predict(weights, tables.features(test))
+    if experiment.task == "classification":
+        metrics = classification_metrics(outputs, train, test)
+    else:
+        metrics = regression_metrics(outputs, test)
+    metrics = round_metrics(metrics)
+    write_json(args.metrics, metrics)
+    print(f"{experiment.name}: {metrics}")
+
+
+if __name__ == "__main__":
+    cli.run(main)

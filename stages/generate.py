@@ -1,0 +1,45 @@
+"""Stage: generate an experiment's dataset (make_blobs, or a noisy logistic curve)."""
+
+import numpy as np
+from sklearn.datasets import make_blobs
+
+from stages import cli, tables
+from stages.settings import read_stage_settings
+
+
+def nearest_centre(X, centers):
+    """The Bayes rule for equal-prior isotropic blobs with one spread: the nearest centre."""
+    distances = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    return distances.argmin(axis=1)
+
+
+def generate_blobs(data):
+    """make_blobs with the settings' own argument names; y_oracle is the Bayes label."""
+    centers = data.centers if isinstance(data.centers, int) else np.array(data.centers)
+    X, y, true_centers = make_blobs(
+        n_samples=data.n_samples, n_features=data.n_features, centers=centers,
+        cluster_std=data.cluster_std, random_state=data.random_state, return_centers=True,
+    )
+    return tables.make_table(X, y, nearest_centre(X, true_centers))
+
+
+def generate_curve(data):
+    """x evenly spaced on [x_min, x_max]; y = 1 / (1 + e^x) plus Gaussian noise."""
+    x = np.linspace(data.x_min, data.x_max, data.n_samples)
+    y_true = 1.0 / (1.0 + np.exp(x))
+    rng = np.random.default_rng(data.random_state)
+    y = y_true + rng.normal(0.0, data.noise_std, size=x.shape)
+    return tables.make_table(x[:, None], y, y_true)
+
+
+def main():
+    args = cli.parse_paths(__doc__, "settings", "out")
+    experiment = read_stage_settings(args.settings, "generate")
+    generate = generate_blobs if experiment.task == "classification" else generate_curve
+    table = generate(experiment.data)
+    tables.write_table(table, args.out)
+    print(f"{experiment.name}: generated {len(table)} samples")
+
+
+if __name__ == "__main__":
+    cli.run(main)
