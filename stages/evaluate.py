@@ -1,11 +1,12 @@
 """Stage: score a trained model on the test split, beside the limits for the same split."""
 
 import numpy as np
+import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 
-from stages import cli, inference, tables
-from stages.files import write_json
+from stages import cli, explain, inference, tables
+from stages.files import write_atomic, write_json, write_text
 from stages.settings import read_stage_settings
 
 SIGNIFICANT_DIGITS = 6  # metrics files stay readable in diffs
@@ -37,8 +38,16 @@ def regression_metrics(predictions, test):
     }
 
 
+def predictions_table(outputs, test, task):
+    """Per-sample actual and predicted values, the data of DVC's confusion and scatter charts."""
+    if task == "classification":
+        return pd.DataFrame({"actual": test["y"], "predicted": outputs.argmax(axis=1)})
+    return pd.DataFrame({"x": test["x0"], "actual": test["y"], "predicted": outputs[:, 0]})
+
+
 def main():
-    args = cli.parse_paths(__doc__, "settings", "weights", "train", "test", "metrics")
+    args = cli.parse_paths(__doc__, "settings", "weights", "train", "test", "metrics",
+                           "predictions", "worked_example")
     experiment = read_stage_settings(args.settings, "evaluate")
     weights = inference.read_weights(args.weights)
     train = tables.read_table(args.train, experiment.task)
@@ -50,6 +59,14 @@ def main():
         metrics = regression_metrics(outputs, test)
     metrics = round_metrics(metrics)
     write_json(args.metrics, metrics)
+    predictions = predictions_table(outputs, test, experiment.task)
+    write_atomic(args.predictions, lambda tmp: predictions.to_csv(tmp, index=False))
+    # The text's worked example, on the first test point.
+    example = explain.explain_point(weights, tables.features(test)[0], test["y"].iloc[0],
+                                    experiment.task)
+    markdown = explain.worked_example_markdown(example, experiment.name,
+                                               weights["output_activation"])
+    write_text(args.worked_example, markdown)
     print(f"{experiment.name}: {metrics}")
 
 

@@ -31,10 +31,13 @@ def write_atomic(path, write):
             os.remove(tmp)
 
 
+def write_text(path, text):
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text))
+
+
 def write_json(path, value):
     """Write ``value`` as stable, human-readable JSON (sorted keys, trailing newline)."""
-    text = json.dumps(value, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    write_atomic(path, lambda tmp: Path(tmp).write_text(text))
+    write_text(path, json.dumps(value, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 def read_json(path):

@@ -1,4 +1,4 @@
-"""Stage: draw an experiment's pictures as PNG files (decision boundary, or fitted curve)."""
+"""Stage: draw an experiment's pictures as PNG files (boundary, predictions, anatomy; or fit)."""
 
 from pathlib import Path
 
@@ -27,6 +27,55 @@ def figure_decision_boundary(weights, test, plot_settings, accuracy, name):
     return fig
 
 
+def figure_predictions(weights, test, accuracy, name):
+    """The test set coloured by predicted class beside the same points by true class."""
+    X_test = tables.features(test)
+    n_classes = tables.n_classes(test)
+    predicted = inference.predict(weights, X_test).argmax(axis=1)
+    fig, (ax_predicted, ax_true) = plt.subplots(1, 2, figsize=(11, 5), sharex=True, sharey=True)
+    plotting.draw_points(ax_predicted, X_test, predicted, n_classes)
+    ax_predicted.set_title(f"predicted class (accuracy {accuracy:.4f})")
+    plotting.draw_points(ax_true, X_test, test["y"].to_numpy(), n_classes)
+    ax_true.set_title("true class")
+    plotting.draw_class_legend(ax_true, n_classes)
+    fig.suptitle(f"{name}: test set")
+    return fig
+
+
+def figure_anatomy(weights, test, name):
+    """The anatomy of a linear classifier: W, b, and the data through W.x, W.x + b, softmax."""
+    layer = weights["layers"][0]
+    W = np.asarray(layer["kernel"]).T  # Keras stores x.W; the text writes W.x
+    b = np.asarray(layer["bias"])
+    X_test = tables.features(test)
+    labels = test["y"].to_numpy()
+    n_classes = tables.n_classes(test)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9.5))
+    classes = [f"class {j}" for j in range(len(b))]
+    plotting.draw_heatmap(axes[0, 0], W, classes, [f"x{j}" for j in range(W.shape[1])],
+                          "learned W")
+    plotting.draw_heatmap(axes[0, 1], b[:, None], classes, ["b"], "learned b")
+    plotting.draw_points(axes[0, 2], X_test, labels, n_classes)
+    axes[0, 2].set_title("test data x")
+    plotting.draw_mapped_points(axes[1, 0], X_test @ W.T, labels, n_classes, "W.x")
+    plotting.draw_mapped_points(axes[1, 1], X_test @ W.T + b, labels, n_classes,
+                                "W.x + b (arrow: b)", bias=b)
+    plotting.draw_probabilities(axes[1, 2], inference.predict(weights, X_test), labels, n_classes)
+    fig.suptitle(f"{name}: anatomy of a linear classifier")
+    return fig
+
+
+def classification_figures(weights, test, plot_settings, accuracy, name):
+    """Every picture of a classification experiment (the anatomy only for a linear model)."""
+    figures = {
+        "decision_boundary": figure_decision_boundary(weights, test, plot_settings, accuracy, name),
+        "predictions": figure_predictions(weights, test, accuracy, name),
+    }
+    if len(weights["layers"]) == 1:
+        figures["anatomy"] = figure_anatomy(weights, test, name)
+    return figures
+
+
 def figure_regression(weights, train, test, plot_settings, mse, name):
     """The data and the model's fitted function over the plot range."""
     x_curve = np.linspace(plot_settings.grid_min, plot_settings.grid_max, plot_settings.grid_points)
@@ -53,8 +102,8 @@ def main():
     metrics = read_json(args.metrics)
     out = Path(args.out)
     if experiment.task == "classification":
-        figures = {"decision_boundary": figure_decision_boundary(
-            weights, test, experiment.plot, metrics["test_accuracy"], experiment.name)}
+        figures = classification_figures(weights, test, experiment.plot,
+                                         metrics["test_accuracy"], experiment.name)
     else:
         figures = {"fitted_function": figure_regression(
             weights, train, test, experiment.plot, metrics["test_mse"], experiment.name)}

@@ -68,3 +68,43 @@ def draw_regression(ax, train, test, x_curve, y_curve):
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.legend(loc="upper right", fontsize="small")
+
+
+def draw_heatmap(ax, matrix, row_labels, column_labels, title):
+    """A matrix as a diverging heatmap with each value written in its cell."""
+    limit = max(float(np.abs(matrix).max()), 1e-12)
+    ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    for (i, j), value in np.ndenumerate(matrix):
+        color = "white" if abs(value) > limit / 2 else "black"  # readable on dark cells
+        ax.text(j, i, f"{value:.3f}", ha="center", va="center", color=color)
+    ax.set_xticks(range(matrix.shape[1]), column_labels)
+    ax.set_yticks(range(matrix.shape[0]), row_labels)
+    ax.set_title(title)
+
+
+def draw_mapped_points(ax, Z, labels, n_classes, title, bias=None):
+    """Points in score space (first two coordinates), optionally with the bias as an arrow."""
+    colors = np.array(class_colors(n_classes))
+    second = Z[:, 1] if Z.shape[1] > 1 else np.zeros(len(Z))
+    ax.scatter(Z[:, 0], second, c=colors[labels], s=10, edgecolors="black", linewidths=0.2)
+    if bias is not None:
+        ax.annotate("", xy=(bias[0], bias[1] if len(bias) > 1 else 0.0), xytext=(0.0, 0.0),
+                    arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 2})
+        ax.text(bias[0], bias[1] if len(bias) > 1 else 0.0, "  b", fontsize="large")
+    ax.axhline(0, color="0.6", linewidth=0.5)
+    ax.axvline(0, color="0.6", linewidth=0.5)
+    ax.set_xlabel("z0")
+    ax.set_ylabel("z1")
+    ax.set_title(title)
+
+
+def draw_probabilities(ax, probabilities, labels, n_classes):
+    """Softmax outputs p0 against p1, coloured by true class."""
+    colors = np.array(class_colors(n_classes))
+    ax.scatter(probabilities[:, 0], probabilities[:, 1], c=colors[labels], s=10,
+               edgecolors="black", linewidths=0.2)
+    ax.set_xlabel("p0 = softmax(z)[0]")
+    ax.set_ylabel("p1 = softmax(z)[1]")
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title("softmax outputs")
