@@ -1,20 +1,27 @@
 # Two commands do all the set-up: `make repro` and `make test`. Both create .venv from
-# the pinned requirements when it is missing or older than requirements.txt.
+# the pinned requirements when it is missing or older than requirements.txt, and write
+# the offline page template for `dvc plots show`.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+PLOTS_TEMPLATE := .dvc/plots-template.html
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: repro test
-repro: $(STAMP)
+.PHONY: setup repro test
+setup: $(STAMP) $(PLOTS_TEMPLATE)
+
+repro: setup
 	dvc repro
 
-test: $(STAMP)
+test: setup
 	python -m pytest
 
 $(STAMP): requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
+
+$(PLOTS_TEMPLATE): $(STAMP) tools/plots_template.py
+	python -m tools.plots_template --out $@

@@ -9,6 +9,7 @@ import dataclasses
 import difflib
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +113,7 @@ class _Bad(Exception):
 
 
 def _integer(value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**63:
         raise _Bad("an integer" if minimum is None else f"an integer >= {minimum}")
     if minimum is not None and value < minimum:
         raise _Bad(f"an integer >= {minimum}")
@@ -128,13 +129,21 @@ def _seed(value):
 
 
 def _number(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise _Bad("a finite number")
     return float(value)
 
 
+def _finite(value):
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
 def _positive(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value) \
+            or value <= 0:
         raise _Bad("a finite number > 0")
     return float(value)
 
@@ -248,6 +257,12 @@ def _check_consistency(path, experiment):
     if model and experiment.task == "classification" and model.output_activation != "softmax":
         _fail(f"{path}.model.output_activation", model.output_activation,
               "softmax for a classification experiment")
+    if model and experiment.task == "regression" and model.output_activation == "softmax":
+        _fail(f"{path}.model.output_activation", model.output_activation,
+              "an activation other than softmax (one output unit)")
+    if isinstance(data, BlobsData) and data.n_samples < data.n_classes:
+        _fail(f"{path}.data.n_samples", data.n_samples,
+              f"at least one sample per class (centers gives {data.n_classes} classes)")
     if data and split:
         n_test = math.ceil(split.test_size * data.n_samples)  # scikit-learn's rounding
         n_train = data.n_samples - n_test
@@ -288,6 +303,10 @@ def parse_params(params):
     experiments = params["experiments"]
     if not isinstance(experiments, dict) or not experiments:
         _fail("experiments", experiments, "a mapping of experiment names to experiments")
+    for name in experiments:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", str(name)):
+            _fail("experiments", name, "experiment names made of letters, digits, _ and - "
+                  "(they become folder names)")
     return {str(name): parse_experiment(str(name), raw) for name, raw in experiments.items()}
 
 
@@ -313,6 +332,7 @@ def read_stage_settings(path, stage):
     try:
         raw = json.loads(Path(path).read_text())
         name = raw.pop("name")
-    except (OSError, ValueError, KeyError, AttributeError) as error:
-        raise SettingsError(f"{path}: not a settings file written by the validate stage ({error})")
-    return parse_experiment(name, raw, STAGE_SECTIONS[stage])
+        return parse_experiment(name, raw, STAGE_SECTIONS[stage])
+    except (OSError, ValueError, KeyError, AttributeError, TypeError) as error:
+        raise SettingsError(f"{path}: not a settings file written by the validate stage "
+                            f"({error})") from None

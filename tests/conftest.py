@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tools import plots_template
+
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
@@ -50,6 +52,8 @@ def copy_tracked_files(target):
         if source.exists():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
+    # Generated at set-up, not tracked: the offline page for `dvc plots show`.
+    (target / ".dvc" / "plots-template.html").write_text(plots_template.offline_template())
     run(["git", "init", "-q", "-b", "main"], target)
     run(["git", "config", "user.email", "tests@example.invalid"], target)
     run(["git", "config", "user.name", "tests"], target)
