@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test
+.PHONY: setup repro test gate
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
 repro: setup
@@ -17,6 +17,15 @@ repro: setup
 
 test: setup
 	python -m pytest
+
+# The metric gate: the workspace's metrics against BASE's (a git revision or DVC experiment),
+# by the rules in gate.yaml; a Markdown report in GATE_REPORT, PNG plots if GATE_PLOTS is set.
+BASE ?= HEAD
+GATE_REPORT ?= reports/gate.md
+GATE_PLOTS ?=
+gate: setup
+	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)" \
+		$(if $(GATE_PLOTS),--plots-dir "$(GATE_PLOTS)")
 
 $(STAMP): requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAML, YAMLError
 
 from stages.files import PipelineError
 
@@ -311,10 +311,14 @@ def parse_params(params):
 
 
 def load_params(path):
-    """Read and validate a params.yaml file."""
+    """Read and validate a params.yaml file.
+
+    It is read the way DVC reads it (ruamel.yaml, YAML 1.2, safe: plain data only), so a
+    value set with ``dvc exp run -S`` such as ``1e-05`` is the number DVC meant.
+    """
     try:
-        params = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as error:
+        params = YAML(typ="safe", pure=True).load(Path(path).read_text())
+    except (OSError, YAMLError) as error:
         raise SettingsError(f"{path}: cannot read params: {error}") from None
     return parse_params(params)
 

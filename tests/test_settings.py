@@ -484,3 +484,18 @@ def test_experiment_names_must_be_safe_folder_names(params, name):
     params["experiments"][name] = params["experiments"]["blobs4"]
     with pytest.raises(SettingsError, match=r"^experiments: got .*letters, digits, _ and -"):
         settings.parse_params(params)
+
+
+def test_params_are_read_as_dvc_writes_them(tmp_path):
+    # `dvc exp run -S ...learning_rate=0.00001` writes 1e-05, a string to a YAML 1.1 reader.
+    text = (REPO / "params.yaml").read_text().replace("learning_rate: 0.01 ", "learning_rate: 1e-05 ")
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    assert settings.load_params(path)["blobs4"].train.learning_rate == 1e-05
+
+
+def test_unreadable_params_file_names_the_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("experiments: [unclosed")
+    with pytest.raises(SettingsError, match=rf"^{re.escape(str(path))}: cannot read params"):
+        settings.load_params(path)

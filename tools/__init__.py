@@ -1,0 +1,1 @@
+"""Project tools that run beside the pipeline rather than as DVC stages."""

@@ -1,0 +1,657 @@
+"""Metric-regression gate: compare the workspace's metrics with a base revision's, by rules.
+
+    python -m tools.gate --base HEAD --rules gate.yaml --report reports/gate.md [--plots-dir DIR]
+
+Both sides are read through DVC, never through git directly: the metrics files that each side's
+dvc.yaml declares (DVC's metrics API, the one behind `dvc metrics show/diff`, asked to return each
+file's read error instead of dropping the file), the params (`dvc.api.params_show`) and the plots
+(`dvc plots diff --json`). The base is any git revision or DVC experiment name; the new side is
+always the workspace.
+
+Exit codes: 0 pass; 1 a failure (a gated metric worse than its rule allows; a metrics file or a
+metric missing or unreadable on either side; a NaN or infinite value); 2 a bad command line, rules
+file or base revision (one line on stderr, no report).
+
+Numbers are compared as exact decimals of the values as written (the evaluate stage rounds metrics
+to 6 significant digits and YAML rules are short decimals), so 0.93 -> 0.925 is a drop of exactly
+0.005 (in binary floats, 0.0050000000000000044), and a change or value exactly at a limit passes.
+"""
+
+import argparse
+import difflib
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+
+import yaml
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+WORKSPACE = "workspace"  # DVC's name for the working tree, the gate's new side
+DIRECTIONS = ("higher", "lower")
+# How much worse a metric may get (absolutely, in % of the base value), named for its direction.
+TOLERANCES = {"higher": ("max_drop", "max_drop_pct"), "lower": ("max_rise", "max_rise_pct")}
+RULE_KEYS = ("better", "max_drop", "max_drop_pct", "max_rise", "max_rise_pct", "min", "max")
+MISSING_FILE = "is missing"  # how a metrics file that DVC could not find is described
+
+
+class GateError(ValueError):
+    """A bad command line, rules file or base revision: reported as one line, exit code 2."""
+
+
+class Gap(Enum):
+    """Why a table cell has no value."""
+
+    NO_EXPERIMENT = "—"  # the experiment does not exist on that side (per its params)
+    NO_FILE = "no file"  # the experiment's metrics file is missing
+    UNREADABLE = "unreadable"  # the experiment's metrics file cannot be read or parsed
+    MISSING = "missing"  # the file was read but has no such metric
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One metric's rule; limits are Decimals, None when not given."""
+
+    better: str
+    max_worse: Decimal | None = None
+    max_worse_pct: Decimal | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+    def describe(self):
+        """The rule as written, e.g. ``better higher, max_drop 0.005, min 0.92``."""
+        abs_key, pct_key = TOLERANCES[self.better]
+        limits = [(abs_key, self.max_worse), (pct_key, self.max_worse_pct),
+                  ("min", self.minimum), ("max", self.maximum)]
+        given = [f"{key} {format_decimal(value)}" for key, value in limits if value is not None]
+        return ", ".join([f"better {self.better}", *given])
+
+
+def to_decimal(value):
+    """A finite int or float as an exact Decimal of its shortest repr; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    return Decimal(value)
+
+
+def _bad(source, path, value, expected):
+    raise GateError(f"{source}: {path}: got {value!r}, expected {expected}")
+
+
+def parse_rule(path, raw, source="gate.yaml"):
+    """Check one metric's rule (a mapping) and return it as a Rule."""
+    if not isinstance(raw, dict):
+        _bad(source, path, raw, "a mapping of " + ", ".join(RULE_KEYS))
+    for key in raw:
+        if key not in RULE_KEYS:
+            close = difflib.get_close_matches(str(key), RULE_KEYS, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise GateError(f"{source}: {path}.{key}: unknown key; {hint}"
+                            f"allowed: {', '.join(RULE_KEYS)}")
+    if "better" not in raw:
+        raise GateError(f"{source}: {path}.better: missing; every rule needs "
+                        "better: higher or lower")
+    better = raw["better"]
+    if better not in DIRECTIONS:
+        _bad(source, f"{path}.better", better, "higher or lower")
+    other = DIRECTIONS[1 - DIRECTIONS.index(better)]
+    for wrong, right in zip(TOLERANCES[other], TOLERANCES[better]):
+        if wrong in raw:
+            raise GateError(f"{source}: {path}.{wrong}: applies to better: {other}; "
+                            f"with better: {better} use {right}")
+    limits = {}
+    for key in (*TOLERANCES[better], "min", "max"):
+        if key in raw:
+            value = to_decimal(raw[key])
+            tolerance = key != "min" and key != "max"
+            if value is None or (tolerance and value < 0):
+                expected = "a number >= 0" if tolerance else "a finite number"
+                _bad(source, f"{path}.{key}", raw[key], f"{expected} (write 0.001, not 1e-3)")
+            limits[key] = value
+    if not limits:
+        raise GateError(f"{source}: {path}: no limit; give at least one of "
+                        f"{', '.join(TOLERANCES[better])}, min, max")
+    if "min" in limits and "max" in limits and limits["min"] > limits["max"]:
+        raise GateError(f"{source}: {path}: min {raw['min']} is above max {raw['max']}")
+    abs_key, pct_key = TOLERANCES[better]
+    return Rule(better, limits.get(abs_key), limits.get(pct_key), limits.get("min"),
+                limits.get("max"))
+
+
+def parse_rules(raw, source="gate.yaml"):
+    """Check a whole rules document: {experiment: {metric: rule}} -> the same with Rules."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        _bad(source, "top level", raw, "a mapping of experiment -> metric -> rule")
+    rules = {}
+    for experiment, metrics in raw.items():
+        if not isinstance(metrics, dict) or not metrics:
+            _bad(source, str(experiment), metrics, "a mapping of metric -> rule")
+        rules[str(experiment)] = {str(metric): parse_rule(f"{experiment}.{metric}", rule, source)
+                                  for metric, rule in metrics.items()}
+    return rules
+
+
+def load_rules(path):
+    """Read and check the rules file."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise GateError(f"{path}: cannot read rules: {one_line(error)}") from None
+    return parse_rules(raw, str(path))
+
+
+# --- both sides, read through DVC ----------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """What DVC read from one side: its experiments (from params), metrics and read errors."""
+
+    name: str  # the base revision as given, or "workspace"
+    experiments: tuple | None = None  # in params order; None when the params could not be read
+    params: dict | None = None
+    metrics: dict = field(default_factory=dict)  # experiment -> {metric: value}
+    paths: dict = field(default_factory=dict)  # experiment -> metrics file
+    errors: dict = field(default_factory=dict)  # experiment -> why its file could not be read
+    problems: list = field(default_factory=list)  # side-wide problems, each one line
+
+    def expects(self, experiment):
+        """Whether this side should have a metrics file for ``experiment``."""
+        if self.experiments is None:
+            return experiment in self.paths
+        return experiment in self.experiments
+
+
+def one_line(error):
+    """An exception or message as a single line."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def flatten(value, prefix=""):
+    """Nested metric dicts as {"a.b": value}, the way DVC names nested metrics."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    flat = {}
+    for key, item in value.items():
+        flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def where(side):
+    """``in the workspace`` or ``on <revision>``."""
+    return "in the workspace" if side == WORKSPACE else f"on {side}"
+
+
+def describe_read_error(error):
+    """A metrics file's read error, as DVC reported it, in words."""
+    if isinstance(error, FileNotFoundError):
+        return MISSING_FILE
+    # DVC's parse errors start "unable to read: '<path relative to somewhere>', "; the path is
+    # already in the failure line.
+    message = re.sub(r"^unable to read: '[^']*',\s*", "", one_line(error))
+    return f"is unreadable ({type(error).__name__}: {message})"
+
+
+def side_from_dvc(name, result, params, params_error=None):
+    """Build a Side from DVC's metrics result for one revision and its params (pure).
+
+    ``result`` is one revision's entry of ``Repo.metrics.show(...)``: ``{"data": {path:
+    {"data": metrics} or {"error": exception}}}``, ``{"error": exception}``, or None.
+    """
+    side = Side(name)
+    if result is None:
+        side.problems.append("DVC found no metrics there (is it a revision of this DVC project?)")
+    elif "error" in result:
+        side.problems.append(f"DVC could not collect its metrics: {one_line(result['error'])}")
+    for path, file_result in sorted(((result or {}).get("data") or {}).items()):
+        experiment = Path(path).stem
+        if experiment in side.paths:
+            side.problems.append(f"{side.paths[experiment]} and {path} both map to experiment "
+                                 f"{experiment}")
+            continue
+        side.paths[experiment] = path
+        if "error" in file_result:
+            side.errors[experiment] = describe_read_error(file_result["error"])
+        else:
+            side.metrics[experiment] = flatten(file_result.get("data") or {})
+    if params_error is not None:
+        side.problems.append(f"cannot read its params: {one_line(params_error)}")
+    else:
+        side.params = params or {}
+        experiments = side.params.get("experiments")
+        side.experiments = tuple(experiments) if isinstance(experiments, dict) else ()
+    return side
+
+
+def _params(rev):
+    """``dvc.api.params_show`` for ``rev`` (None: the workspace) -> (params, error)."""
+    import dvc.api
+    from dvc.scm import RevError
+
+    try:
+        return dvc.api.params_show(rev=rev), None
+    except RevError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any read failure is reported, not raised
+        return None, error
+
+
+def read_sides(base):
+    """Read the base revision and the workspace through DVC -> (base Side, workspace Side)."""
+    from dvc.exceptions import NotDvcRepoError
+    from dvc.repo import Repo
+    from dvc.scm import RevError
+
+    try:
+        with Repo() as repo:
+            shown = repo.metrics.show(revs=[base], hide_workspace=False, on_error="return")
+        base_params, base_error = _params(base)
+        new_params, new_error = _params(None)
+    except RevError as error:
+        raise GateError(f"--base: {base!r} is neither a git revision nor a DVC experiment "
+                        f"({one_line(error)})") from None
+    except NotDvcRepoError as error:
+        raise GateError(f"not inside a DVC project ({one_line(error)})") from None
+    return (side_from_dvc(base, shown.get(base), base_params, base_error),
+            side_from_dvc(WORKSPACE, shown.get(WORKSPACE), new_params, new_error))
+
+
+def check_rule_names(rules, base, new, source="gate.yaml"):
+    """Raise GateError for a rule naming an experiment or a metric that does not exist."""
+    experiments = set(new.experiments or ()) | set(new.paths)
+    for experiment, metrics in rules.items():
+        if experiment not in experiments:
+            close = difflib.get_close_matches(experiment, sorted(experiments), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise GateError(f"{source}: {experiment}: no such experiment in the workspace; {hint}"
+                            f"experiments: {', '.join(sorted(experiments)) or 'none'}")
+        if experiment in base.errors or experiment in new.errors:
+            continue  # an unreadable file hides its metrics; that already fails the gate
+        known = set(base.metrics.get(experiment, {})) | set(new.metrics.get(experiment, {}))
+        for metric in metrics:
+            if metric not in known:
+                close = difflib.get_close_matches(metric, sorted(known), n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise GateError(f"{source}: {experiment}.{metric}: no such metric on either side; "
+                                f"{hint}{experiment} has: {', '.join(sorted(known)) or 'none'}")
+
+
+# --- comparison (pure) ---------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One metric of one experiment, as the report's table shows it."""
+
+    metric: str
+    base: object  # the value as DVC read it, or a Gap
+    new: object
+    change: str
+    verdict: str
+    failed: bool
+
+
+@dataclass
+class Table:
+    """One experiment's rows, and notes about the experiment as a whole."""
+
+    experiment: str
+    rows: list
+    notes: list
+
+
+@dataclass
+class Comparison:
+    """The gate's result: one table per experiment and one line per failure."""
+
+    tables: list
+    failures: list
+
+    @property
+    def passed(self):
+        return not self.failures
+
+
+def format_decimal(value, signed=False):
+    """A Decimal in plain notation without trailing zeros (``0.005``, ``-0.0075``, ``12``)."""
+    text = format(value.normalize(), "f") if value else "0"
+    return f"+{text}" if signed and value > 0 else text
+
+
+def format_value(value):
+    """A metric value (or Gap) for the report."""
+    if isinstance(value, Gap):
+        return value.value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+
+
+def format_change(base, new):
+    """``new - base`` with its sign, and in % of the base value when that is not 0."""
+    change = new - base
+    text = format_decimal(change, signed=True)
+    if base and change:
+        text += f" ({float(change * 100 / abs(base)):+.3g} %)"
+    return text
+
+
+def value_problem(value, side):
+    """Why a side's value cannot be compared (missing, not a number, not finite), or None."""
+    if value is Gap.MISSING:
+        return f"missing {where(side)}"
+    if value is Gap.NO_FILE:
+        return f"metrics file missing {where(side)}"
+    if value is Gap.UNREADABLE:
+        return f"metrics file unreadable {where(side)}"
+    if isinstance(value, Gap):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"not a number {where(side)}"
+    if not math.isfinite(value):
+        return f"{format_value(value)} {where(side)}"
+    return None
+
+
+def rule_failures(rule, base, new):
+    """The reasons ``new`` (and its change from ``base``, when not None) breaks ``rule``."""
+    reasons = []
+    abs_key, pct_key = TOLERANCES[rule.better]
+    if base is not None:
+        worse = base - new if rule.better == "higher" else new - base
+        verb = "dropped" if rule.better == "higher" else "rose"
+        if rule.max_worse is not None and worse > rule.max_worse:
+            reasons.append(f"{verb} by {format_decimal(worse)}, more than {abs_key} "
+                           f"{format_decimal(rule.max_worse)}")
+        if rule.max_worse_pct is not None and worse * 100 > rule.max_worse_pct * abs(base):
+            if base:
+                share = f"{float(worse * 100 / abs(base)):.3g} % of the base value"
+            else:
+                share = f"{format_decimal(worse)} from a base of 0"
+            reasons.append(f"{verb} by {share}, more than {pct_key} "
+                           f"{format_decimal(rule.max_worse_pct)}")
+    if rule.minimum is not None and new < rule.minimum:
+        reasons.append(f"below min {format_decimal(rule.minimum)}")
+    if rule.maximum is not None and new > rule.maximum:
+        reasons.append(f"above max {format_decimal(rule.maximum)}")
+    return reasons
+
+
+def judge(experiment, metric, base_value, new_value, rule, base_name, new_name=WORKSPACE):
+    """One table row and its failure lines (each naming experiment, metric, values and rule)."""
+    values = (f"{experiment} {metric}: {format_value(base_value)} ({base_name}) -> "
+              f"{format_value(new_value)} ({new_name})")
+    rule_text = f" [rule: {rule.describe()}]" if rule else " [not gated]"
+    sides = ((base_value, base_name), (new_value, new_name))
+    problems = [value_problem(value, side) for value, side in sides]
+    if any(problems):
+        # A missing or unreadable file is one failure line for the experiment, not one per metric.
+        lines = [f"{values}: {problem}{rule_text}" for problem, (value, _) in zip(problems, sides)
+                 if problem and value not in (Gap.NO_FILE, Gap.UNREADABLE)]
+        problems = [problem for problem in problems if problem]
+        verdict = "**FAIL**: " + "; ".join(problems)
+        return Row(metric, base_value, new_value, "", verdict, True), lines
+    base = None if isinstance(base_value, Gap) else to_decimal(base_value)
+    new = None if isinstance(new_value, Gap) else to_decimal(new_value)
+    change = format_change(base, new) if base is not None and new is not None else ""
+    if rule is None or new is None:
+        return Row(metric, base_value, new_value, change, "not gated", False), []
+    reasons = rule_failures(rule, base, new)
+    if reasons:
+        return (Row(metric, base_value, new_value, change, "**FAIL**: " + "; ".join(reasons), True),
+                [f"{values}: {reason}{rule_text}" for reason in reasons])
+    checked = rule.describe().removeprefix(f"better {rule.better}, ")
+    if base is None:
+        checked += "; no base value, so only min/max apply"
+    return Row(metric, base_value, new_value, change, f"ok ({checked})", False), []
+
+
+def _side_values(side, experiment, failures):
+    """An experiment's metrics on one side, or the Gap every metric gets; notes file failures."""
+    if experiment in side.errors:
+        failures.append(f"{experiment}: metrics file {side.paths[experiment]} "
+                        f"{side.errors[experiment]} {where(side.name)}")
+        return Gap.NO_FILE if side.errors[experiment] == MISSING_FILE else Gap.UNREADABLE
+    if side.metrics.get(experiment) == {}:
+        failures.append(f"{experiment}: metrics file {side.paths[experiment]} holds no metric "
+                        f"{where(side.name)}")
+        return Gap.UNREADABLE
+    if experiment in side.metrics:
+        return side.metrics[experiment]
+    if side.expects(experiment):
+        failures.append(f"{experiment}: no metrics file {where(side.name)}, though its params "
+                        f"list the experiment (dvc.yaml declares none for it)")
+        return Gap.NO_FILE
+    return Gap.NO_EXPERIMENT
+
+
+def compare(base, new, rules):
+    """Compare two Sides under ``rules`` -> Comparison (call check_rule_names first)."""
+    failures = [f"{where(side.name)}: {problem}" for side in (base, new)
+                for problem in side.problems]
+    # In params order (the workspace's first), then any other metrics file.
+    experiments = dict.fromkeys([*(new.experiments or ()), *(base.experiments or ()),
+                                 *sorted(new.paths), *sorted(base.paths)])
+    tables = []
+    for experiment in experiments:
+        base_values = _side_values(base, experiment, failures)
+        new_values = _side_values(new, experiment, failures)
+        notes = [f"{experiment} does not exist {where(side.name)}; nothing to compare with."
+                 for side, values in ((base, base_values), (new, new_values))
+                 if values is Gap.NO_EXPERIMENT]
+        experiment_rules = rules.get(experiment, {})
+        names = sorted(set(experiment_rules).union(*(values for values in (base_values, new_values)
+                                                     if isinstance(values, dict))))
+        rows = []
+        for metric in names:
+            row, lines = judge(experiment, metric,
+                               _value(base_values, metric), _value(new_values, metric),
+                               experiment_rules.get(metric), base.name, new.name)
+            rows.append(row)
+            failures.extend(lines)
+        tables.append(Table(experiment, rows, notes))
+    return Comparison(tables, failures)
+
+
+def _value(values, metric):
+    """A metric's value from an experiment's metrics (or the Gap that stands for all of them)."""
+    if isinstance(values, Gap):
+        return values
+    return values.get(metric, Gap.MISSING)
+
+
+def diff_params(base, new):
+    """The params that differ between two params dicts -> [(dotted key, base text, new text)]."""
+    if base is None or new is None:
+        return None
+    base, new = flatten(base), flatten(new)
+    missing = object()
+    rows = []
+    for key in sorted(set(base) | set(new)):
+        old, now = base.get(key, missing), new.get(key, missing)
+        if old != now:
+            rows.append((key, "—" if old is missing else json.dumps(old),
+                         "—" if now is missing else json.dumps(now)))
+    return rows
+
+
+# --- plots ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Plots:
+    """The rendered plots (title, PNG path) and anything worth telling about them."""
+
+    images: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+def vega_specs(plots_json, base):
+    """The filled Vega-Lite specs of `dvc plots diff --json` output -> ([(title, spec)], notes)."""
+    specs, notes = [], []
+    for title, items in (plots_json.get("data") or {}).items():  # in dvc.yaml's order
+        for item in items:
+            if item.get("type") != "vega":
+                continue
+            specs.append((title, item["content"]))
+            if base not in item.get("revisions", []):
+                notes.append(f"{title}: no data from {base} (its outputs are not in the local "
+                             f"DVC cache, or its dvc.yaml does not define this plot)")
+    for error in plots_json.get("errors") or []:
+        place = " ".join(str(error[key]) for key in ("name", "rev") if error.get(key))
+        notes.append(f"{place}: {error.get('msg') or error.get('type')}")
+    if not specs:
+        notes.append("nothing drawn: no data-series (Vega) plot has data on either side"
+                     if plots_json.get("data") else
+                     "nothing drawn: dvc.yaml defines no data-series (Vega) plots")
+    return specs, notes
+
+
+def slug(title):
+    """A file name for a plot title."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "plot"
+
+
+def render_plots(base, out_dir):
+    """Draw each Vega plot of `dvc plots diff BASE` (both sides overlaid) to a PNG in out_dir."""
+    plots = Plots()
+    try:
+        import vl_convert
+    except ImportError:
+        plots.notes.append("plots not drawn: vl-convert-python is not installed")
+        return plots
+    with tempfile.TemporaryDirectory() as scratch:  # DVC copies image plots here; unused
+        result = subprocess.run([sys.executable, "-m", "dvc", "plots", "diff", base, "--json",
+                                 "-o", scratch], capture_output=True, text=True)
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no output"]
+        plots.notes.append(f"plots not drawn: dvc plots diff failed: {lines[-1]}")
+        return plots
+    try:
+        specs, plots.notes = vega_specs(json.loads(result.stdout), base)
+    except (ValueError, AttributeError, KeyError, TypeError) as error:
+        plots.notes.append(f"plots not drawn: unexpected dvc plots diff output ({error!r})")
+        return plots
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    for title, spec in specs:
+        path = Path(out_dir) / f"{slug(title)}.png"
+        try:
+            path.write_bytes(vl_convert.vegalite_to_png(spec, scale=2))
+        except Exception as error:  # noqa: BLE001 - a plot that fails to draw is only a note
+            plots.notes.append(f"{title}: not drawn ({one_line(error)})")
+            continue
+        plots.images.append((title, path))
+    return plots
+
+
+# --- report (pure) -------------------------------------------------------------------------
+
+
+def markdown_table(header, rows, align=None):
+    """A GitHub-flavoured Markdown table; ``|`` and line breaks in cells are escaped."""
+    def cell(text):
+        return " ".join(str(text).split()).replace("|", "\\|") or " "
+
+    align = align or ["---"] * len(header)
+    lines = [[cell(c) for c in header], list(align), *[[cell(c) for c in row] for row in rows]]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+def render_markdown(comparison, base_name, rules_path, params_rows, plots=None, report_dir="."):
+    """The gate's Markdown report: verdict, failures, a table per experiment, params, plots."""
+    status = "PASS" if comparison.passed else "FAIL"
+    count = len(comparison.failures)
+    out = [f"# Metric gate: {status}", "",
+           f"Base: `{base_name}`. New: the workspace. Rules: `{rules_path}`. "
+           f"{count} failure{'' if count == 1 else 's'}.", ""]
+    if comparison.failures:
+        out += ["## Failures", "", *[f"- {line}" for line in comparison.failures], ""]
+    for table in comparison.tables:
+        out += [f"## {table.experiment}", ""]
+        if table.rows:
+            out += [markdown_table(
+                ["metric", "base", "new", "change", "verdict"],
+                [[row.metric, format_value(row.base), format_value(row.new), row.change,
+                  row.verdict] for row in table.rows],
+                ["---", "---:", "---:", "---:", "---"]), ""]
+        out += [f"Note: {note}" for note in table.notes] + ([""] if table.notes else [])
+    out += ["## Params that differ", ""]
+    if params_rows is None:
+        out += ["Not compared: the params of one side could not be read (see failures).", ""]
+    elif params_rows:
+        out += [markdown_table(["param", "base", "new"], [list(row) for row in params_rows]), ""]
+    else:
+        out += ["None.", ""]
+    if plots is not None:
+        out += ["## Plots", "", f"DVC's plots (training curves among them), `{base_name}` and the "
+                "workspace overlaid.", ""]
+        for title, path in plots.images:
+            relative = Path(os.path.relpath(Path(path).resolve(), Path(report_dir).resolve()))
+            alt = re.sub(r"([\[\]\\])", r"\\\1", title)
+            out += [f"![{alt}]({relative.as_posix()})", ""]
+        out += [f"- {note}" for note in plots.notes] + ([""] if plots.notes else [])
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="HEAD",
+                        help="git revision or DVC experiment to compare with (default: HEAD)")
+    parser.add_argument("--rules", default="gate.yaml", help="rules file (default: gate.yaml)")
+    parser.add_argument("--report", default="reports/gate.md",
+                        help="where to write the Markdown report (default: reports/gate.md)")
+    parser.add_argument("--plots-dir", help="draw DVC's plots (training curves among them) of "
+                        "both sides to PNGs here, linked from the report")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Run the gate; returns the exit code."""
+    args = parse_args(argv)
+    try:
+        if args.base.strip() in ("", WORKSPACE):
+            raise GateError(f"--base: got {args.base!r}, expected a git revision or DVC "
+                            "experiment (the workspace is always the new side)")
+        rules = load_rules(args.rules)
+        base, new = read_sides(args.base)
+        check_rule_names(rules, base, new, args.rules)
+    except GateError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    comparison = compare(base, new, rules)
+    plots = render_plots(args.base, args.plots_dir) if args.plots_dir else None
+    report_path = Path(args.report)
+    params_rows = diff_params(base.params, new.params)
+    report = render_markdown(comparison, args.base, args.rules, params_rows, plots,
+                             report_path.parent)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(report)
+    sys.stdout.write(report)
+    count = len(comparison.failures)
+    verdict = "passed" if comparison.passed else f"FAILED ({count} failure{'s' * (count != 1)})"
+    print(f"gate: {verdict}; report in {report_path}", file=sys.stderr)
+    return EXIT_PASS if comparison.passed else EXIT_FAIL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
