@@ -65,6 +65,8 @@ def _check_table(path, table, task):
         raise InputError(f"{path}: non-finite values (NaN or infinity)")
     if task == "classification":
         _check_labels(path, table)
+    elif n_classes(table):
+        raise InputError(f"{path}: onehot columns in a regression table")
 
 
 def _check_labels(path, table):
@@ -73,8 +75,10 @@ def _check_labels(path, table):
             raise InputError(f"{path}: column {column} must hold non-negative integer labels")
     k = n_classes(table)
     if k:
+        for column in ("y", "y_oracle"):
+            if table[column].max() >= k:
+                raise InputError(f"{path}: {column} label {table[column].max()} outside the "
+                                 f"class range 0..{k - 1}")
         y = table["y"].to_numpy()
-        if y.max() >= k:
-            raise InputError(f"{path}: label {y.max()} outside the class range 0..{k - 1}")
         if not (onehot(table).argmax(axis=1) == y).all():
             raise InputError(f"{path}: onehot columns disagree with y")

@@ -144,7 +144,23 @@ def test_label_outside_the_onehot_columns(tmp_path):
     table.loc[0, "y"] = 3
     path = tmp_path / "t.parquet"
     tables.write_table(table, path)
-    assert read_error(path) == f"{path}: label 3 outside the class range 0..2"
+    assert read_error(path) == f"{path}: y label 3 outside the class range 0..2"
+
+
+def test_oracle_label_outside_the_onehot_columns(tmp_path):
+    table = labelled_table(n_classes=3)
+    table.loc[0, "y_oracle"] = 5
+    path = tmp_path / "t.parquet"
+    tables.write_table(table, path)
+    assert read_error(path) == f"{path}: y_oracle label 5 outside the class range 0..2"
+
+
+def test_regression_table_with_onehot_columns(tmp_path):
+    table = labelled_table(n_classes=3)
+    path = tmp_path / "t.parquet"
+    tables.write_table(table, path)
+    with pytest.raises(InputError, match="onehot columns in a regression table"):
+        tables.read_table(path, "regression")
 
 
 def test_onehot_disagreeing_with_y(tmp_path):
