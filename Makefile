@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test gate
+.PHONY: setup repro test gate bench
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
 repro: setup
@@ -26,6 +26,10 @@ GATE_PLOTS ?=
 gate: setup
 	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)" \
 		$(if $(GATE_PLOTS),--plots-dir "$(GATE_PLOTS)")
+
+# The benchmark against the notebook (about half an hour; BENCH_ARGS=--quick for a smoke run).
+bench: setup
+	python -m bench.run $(BENCH_ARGS)
 
 $(STAMP): requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

@@ -37,8 +37,10 @@ def test_plots_show_renders_every_chart_and_image_offline(small_pipeline, tmp_pa
 
 def test_experiment_loop(small_pipeline, tmp_path):
     """exp run -S, exp show, metrics diff and plots diff against the experiment, offline."""
-    run(["dvc", "exp", "run", "-n", "fast-lr", "-S", "experiments.blobs4.train.learning_rate=0.03"],
-        small_pipeline)
+    output = run(["dvc", "exp", "run", "-n", "fast-lr", "-S",
+                  "experiments.blobs4.train.learning_rate=0.03"], small_pipeline).stdout
+    # Only blobs4's training and what follows it reran: nothing of blobs2 or regression.
+    assert ran_stages(output) == ["evaluate@blobs4", "plot@blobs4", "train@blobs4", "validate"]
     shown = json.loads(run(["dvc", "exp", "show", "--json"], small_pipeline).stdout)
     experiments = [exp for rev in shown for exp in (rev.get("experiments") or [])]
     fast = next(e["revs"][0]["data"] for e in experiments if e["name"] == "fast-lr")
