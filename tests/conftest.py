@@ -1,17 +1,13 @@
 """Shared fixtures: small tables for unit tests, and real DVC repositories for end-to-end tests."""
 
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from bench.repo import REPO, copy_tracked_files
+from bench.repo import bench_env as dvc_env  # the environment `make` gives the pipeline
 from tools import plots_template
-
-REPO = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
 
 # The notebook's experiments shrunk so that a cold `dvc repro` of all three takes seconds.
 SMALL_PARAMS = [
@@ -20,13 +16,6 @@ SMALL_PARAMS = [
     for key, value in [("data.n_samples", 200), ("train.batch_size", 16), ("train.epochs", 2),
                        ("plot.grid_points", 20)]
 ]
-
-
-def dvc_env():
-    """The environment `make` gives the pipeline: the venv first on PATH, TensorFlow quiet."""
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
-    env.update(TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0", DVC_NO_ANALYTICS="1")
-    return env
 
 
 def run(args, cwd, check=True):
@@ -44,21 +33,10 @@ def ran_stages(output):
                   if line.startswith("Running stage '"))
 
 
-def copy_tracked_files(target):
-    """Copy the files git tracks (as they are in the working tree) into a new git repo."""
-    files = run(["git", "ls-files", "-z"], REPO).stdout.split("\0")
-    for name in filter(None, files):
-        source = REPO / name
-        if source.exists():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    # Generated at set-up, not tracked: the offline page for `dvc plots show`.
+def copy_project(target):
+    """A git repo of the project's tracked files, plus the generated offline plots page."""
+    copy_tracked_files(target)
     (target / ".dvc" / "plots-template.html").write_text(plots_template.offline_template())
-    run(["git", "init", "-q", "-b", "main"], target)
-    run(["git", "config", "user.email", "tests@example.invalid"], target)
-    run(["git", "config", "user.name", "tests"], target)
-    run(["git", "add", "-A"], target)
-    run(["git", "commit", "-qm", "copy of the project"], target)
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +44,7 @@ def small_pipeline_template(tmp_path_factory):
     """A repo copy whose params were shrunk with `dvc exp run -S`, run and committed once."""
     repo = tmp_path_factory.mktemp("template") / "repo"
     repo.mkdir()
-    copy_tracked_files(repo)
+    copy_project(repo)
     shrink = run(["dvc", "exp", "run", *[arg for p in SMALL_PARAMS for arg in ("-S", p)]], repo)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "small params"], repo)
