@@ -11,18 +11,18 @@ import yaml
 from markdown_it import MarkdownIt
 
 from tests.conftest import REPO, dvc_env, run
-from tools import gate
+from tools import gate, gate_plots, gate_rules
 from tools.gate import Gap, GateError, Side
 
 # --- rules ---------------------------------------------------------------------------------
 
 
 def rule(**raw):
-    return gate.parse_rule("exp.metric", raw)
+    return gate_rules.parse_rule("exp.metric", raw)
 
 
 def test_the_committed_rules_load_and_name_only_metrics_that_exist():
-    rules = gate.load_rules(REPO / "gate.yaml")
+    rules = gate_rules.load_rules(REPO / "gate.yaml")
     experiments = yaml.safe_load((REPO / "params.yaml").read_text())["experiments"]
     assert rules, "gate.yaml gates nothing"
     for experiment, metrics in rules.items():
@@ -32,7 +32,7 @@ def test_the_committed_rules_load_and_name_only_metrics_that_exist():
 
 
 def test_the_committed_rules_hold_the_notebook_targets():
-    rules = gate.load_rules(REPO / "gate.yaml")
+    rules = gate_rules.load_rules(REPO / "gate.yaml")
     assert rules["blobs4"]["test_accuracy"].minimum == Decimal("0.92")
     assert rules["blobs2"]["test_accuracy"].minimum == Decimal("0.99")
     assert rules["regression"]["test_mse"].maximum == Decimal("0.0125")
@@ -41,7 +41,7 @@ def test_the_committed_rules_hold_the_notebook_targets():
 
 def test_a_rule_reads_its_limits_as_exact_decimals():
     parsed = rule(better="higher", max_drop=0.005, max_drop_pct=1, min=0.92)
-    assert parsed == gate.Rule("higher", Decimal("0.005"), Decimal("1"), Decimal("0.92"), None)
+    assert parsed == gate_rules.Rule("higher", Decimal("0.005"), Decimal("1"), Decimal("0.92"), None)
     assert parsed.describe() == "better higher, max_drop 0.005, max_drop_pct 1, min 0.92"
 
 
@@ -62,7 +62,7 @@ def test_a_rule_reads_its_limits_as_exact_decimals():
 ])
 def test_a_bad_rule_is_one_line_naming_key_value_and_what_is_allowed(raw, message):
     with pytest.raises(GateError, match="^gate.yaml: ") as error:
-        gate.parse_rule("exp.metric", raw)
+        gate_rules.parse_rule("exp.metric", raw)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
 
@@ -78,20 +78,20 @@ def test_a_bad_rules_file_is_a_gate_error(tmp_path, text, message):
     path = tmp_path / "rules.yaml"
     path.write_text(text)
     with pytest.raises(GateError) as error:
-        gate.load_rules(path)
+        gate_rules.load_rules(path)
     assert message in str(error.value)
 
 
 def test_an_empty_rules_file_gates_nothing(tmp_path):
     (tmp_path / "rules.yaml").write_text("# nothing gated yet\n")
-    assert gate.load_rules(tmp_path / "rules.yaml") == {}
+    assert gate_rules.load_rules(tmp_path / "rules.yaml") == {}
 
 
 # --- tolerance edges -----------------------------------------------------------------------
 
 
 def failures(raw_rule, base, new):
-    return gate.rule_failures(rule(**raw_rule), gate.to_decimal(base), gate.to_decimal(new))
+    return gate.rule_failures(rule(**raw_rule), gate_rules.to_decimal(base), gate_rules.to_decimal(new))
 
 
 def test_binary_floats_would_put_the_edge_on_the_wrong_side():
@@ -348,7 +348,7 @@ def test_a_pipe_or_line_break_in_a_name_cannot_break_a_table():
 
 
 def test_a_passing_report_says_so_and_links_plots_relative_to_itself(tmp_path):
-    plots = gate.Plots([("blobs4 loss", tmp_path / "plots" / "blobs4_loss.png")],
+    plots = gate_plots.Plots([("blobs4 loss", tmp_path / "plots" / "blobs4_loss.png")],
                        ["blobs4 loss: no data from HEAD"])
     markdown = report_for(compare(BASE_METRICS), plots=plots, report_dir=tmp_path)
     assert markdown.startswith("# Metric gate: PASS\n")
@@ -362,11 +362,11 @@ def test_vega_specs_are_taken_from_dvc_plots_json_and_gaps_noted():
         "loss": [{"type": "vega", "revisions": ["workspace"], "content": {"mark": "line"}}],
         "picture.png": [{"type": "image", "revisions": ["HEAD"], "url": "x.png"}]},
         "errors": [{"name": "loss", "rev": "HEAD", "type": "FileNotFoundError", "msg": ""}]}
-    specs, notes = gate.vega_specs(output, "HEAD")
+    specs, notes = gate_plots.vega_specs(output, "HEAD")
     assert specs == [("loss", {"mark": "line"})]
     assert notes[0].startswith("loss: no data from HEAD")
     assert notes[1] == "loss HEAD: FileNotFoundError"
-    assert gate.vega_specs({}, "HEAD")[1] == [
+    assert gate_plots.vega_specs({}, "HEAD")[1] == [
         "nothing drawn: dvc.yaml defines no data-series (Vega) plots"]
 
 
@@ -374,9 +374,9 @@ def test_numbers_are_shown_as_written():
     assert gate.format_value(0.00862278) == "0.00862278"
     assert gate.format_value(float("nan")) == "NaN"
     assert gate.format_value(Gap.NO_EXPERIMENT) == "—"
-    assert gate.format_decimal(Decimal("1E+1")) == "10"
+    assert gate_rules.format_decimal(Decimal("1E+1")) == "10"
     assert gate.format_change(Decimal("0.93"), Decimal("0.925")) == "-0.005 (-0.538 %)"
-    assert not math.isnan(float(gate.to_decimal(3)))
+    assert not math.isnan(float(gate_rules.to_decimal(3)))
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -1,0 +1,77 @@
+"""The metric gate's pictures: DVC's Vega plots of both sides, drawn to PNG with vl-convert."""
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.gate_rules import one_line
+
+
+@dataclass
+class Plots:
+    """The rendered plots (title, PNG path) and anything worth telling about them."""
+
+    images: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+def vega_specs(plots_json, base):
+    """The filled Vega-Lite specs of `dvc plots diff --json` output -> ([(title, spec)], notes)."""
+    specs, notes = [], []
+    for title, items in (plots_json.get("data") or {}).items():  # in dvc.yaml's order
+        for item in items:
+            if item.get("type") != "vega":
+                continue
+            specs.append((title, item["content"]))
+            if base not in item.get("revisions", []):
+                notes.append(f"{title}: no data from {base} (its outputs are not in the local "
+                             f"DVC cache, or its dvc.yaml does not define this plot)")
+    for error in plots_json.get("errors") or []:
+        place = " ".join(str(error[key]) for key in ("name", "rev") if error.get(key))
+        notes.append(f"{place}: {error.get('msg') or error.get('type')}")
+    if not specs:
+        notes.append("nothing drawn: no data-series (Vega) plot has data on either side"
+                     if plots_json.get("data") else
+                     "nothing drawn: dvc.yaml defines no data-series (Vega) plots")
+    return specs, notes
+
+
+def slug(title):
+    """A file name for a plot title."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "plot"
+
+
+def render_plots(base, out_dir):
+    """Draw each Vega plot of `dvc plots diff BASE` (both sides overlaid) to a PNG in out_dir."""
+    plots = Plots()
+    try:
+        import vl_convert
+    except ImportError:
+        plots.notes.append("plots not drawn: vl-convert-python is not installed")
+        return plots
+    with tempfile.TemporaryDirectory() as scratch:  # DVC copies image plots here; unused
+        result = subprocess.run([sys.executable, "-m", "dvc", "plots", "diff", base, "--json",
+                                 "-o", scratch], capture_output=True, text=True)
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no output"]
+        plots.notes.append(f"plots not drawn: dvc plots diff failed: {lines[-1]}")
+        return plots
+    try:
+        specs, plots.notes = vega_specs(json.loads(result.stdout), base)
+    except (ValueError, AttributeError, KeyError, TypeError) as error:
+        plots.notes.append(f"plots not drawn: unexpected dvc plots diff output ({error!r})")
+        return plots
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    for title, spec in specs:
+        path = Path(out_dir) / f"{slug(title)}.png"
+        try:
+            path.write_bytes(vl_convert.vegalite_to_png(spec, scale=2))
+        except Exception as error:  # noqa: BLE001 - a plot that fails to draw is only a note
+            plots.notes.append(f"{title}: not drawn ({one_line(error)})")
+            continue
+        plots.images.append((title, path))
+    return plots

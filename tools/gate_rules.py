@@ -1,0 +1,129 @@
+"""The metric gate's rules (gate.yaml), checked into Rules whose limits are exact decimals.
+
+A bad rules file raises GateError: one line naming the file, the key, the value and what is
+allowed.
+"""
+
+import difflib
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+DIRECTIONS = ("higher", "lower")
+# How much worse a metric may get (absolutely, in % of the base value), named for its direction.
+TOLERANCES = {"higher": ("max_drop", "max_drop_pct"), "lower": ("max_rise", "max_rise_pct")}
+RULE_KEYS = ("better", "max_drop", "max_drop_pct", "max_rise", "max_rise_pct", "min", "max")
+
+
+class GateError(ValueError):
+    """A bad command line, rules file or base revision: reported as one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One metric's rule; limits are Decimals, None when not given."""
+
+    better: str
+    max_worse: Decimal | None = None
+    max_worse_pct: Decimal | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+    def describe(self):
+        """The rule as written, e.g. ``better higher, max_drop 0.005, min 0.92``."""
+        abs_key, pct_key = TOLERANCES[self.better]
+        limits = [(abs_key, self.max_worse), (pct_key, self.max_worse_pct),
+                  ("min", self.minimum), ("max", self.maximum)]
+        given = [f"{key} {format_decimal(value)}" for key, value in limits if value is not None]
+        return ", ".join([f"better {self.better}", *given])
+
+
+def to_decimal(value):
+    """A finite int or float as an exact Decimal of its shortest repr; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    return Decimal(value)
+
+
+def format_decimal(value, signed=False):
+    """A Decimal in plain notation without trailing zeros (``0.005``, ``-0.0075``, ``12``)."""
+    text = format(value.normalize(), "f") if value else "0"
+    return f"+{text}" if signed and value > 0 else text
+
+
+def one_line(error):
+    """An exception or message as a single line."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _bad(source, path, value, expected):
+    raise GateError(f"{source}: {path}: got {value!r}, expected {expected}")
+
+
+def parse_rule(path, raw, source="gate.yaml"):
+    """Check one metric's rule (a mapping) and return it as a Rule."""
+    if not isinstance(raw, dict):
+        _bad(source, path, raw, "a mapping of " + ", ".join(RULE_KEYS))
+    for key in raw:
+        if key not in RULE_KEYS:
+            close = difflib.get_close_matches(str(key), RULE_KEYS, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise GateError(f"{source}: {path}.{key}: unknown key; {hint}"
+                            f"allowed: {', '.join(RULE_KEYS)}")
+    if "better" not in raw:
+        raise GateError(f"{source}: {path}.better: missing; every rule needs "
+                        "better: higher or lower")
+    better = raw["better"]
+    if better not in DIRECTIONS:
+        _bad(source, f"{path}.better", better, "higher or lower")
+    other = DIRECTIONS[1 - DIRECTIONS.index(better)]
+    for wrong, right in zip(TOLERANCES[other], TOLERANCES[better]):
+        if wrong in raw:
+            raise GateError(f"{source}: {path}.{wrong}: applies to better: {other}; "
+                            f"with better: {better} use {right}")
+    limits = {}
+    for key in (*TOLERANCES[better], "min", "max"):
+        if key in raw:
+            value = to_decimal(raw[key])
+            tolerance = key != "min" and key != "max"
+            if value is None or (tolerance and value < 0):
+                expected = "a number >= 0" if tolerance else "a finite number"
+                _bad(source, f"{path}.{key}", raw[key], f"{expected} (write 0.001, not 1e-3)")
+            limits[key] = value
+    if not limits:
+        raise GateError(f"{source}: {path}: no limit; give at least one of "
+                        f"{', '.join(TOLERANCES[better])}, min, max")
+    if "min" in limits and "max" in limits and limits["min"] > limits["max"]:
+        raise GateError(f"{source}: {path}: min {raw['min']} is above max {raw['max']}")
+    abs_key, pct_key = TOLERANCES[better]
+    return Rule(better, limits.get(abs_key), limits.get(pct_key), limits.get("min"),
+                limits.get("max"))
+
+
+def parse_rules(raw, source="gate.yaml"):
+    """Check a whole rules document: {experiment: {metric: rule}} -> the same with Rules."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        _bad(source, "top level", raw, "a mapping of experiment -> metric -> rule")
+    rules = {}
+    for experiment, metrics in raw.items():
+        if not isinstance(metrics, dict) or not metrics:
+            _bad(source, str(experiment), metrics, "a mapping of metric -> rule")
+        rules[str(experiment)] = {str(metric): parse_rule(f"{experiment}.{metric}", rule, source)
+                                  for metric, rule in metrics.items()}
+    return rules
+
+
+def load_rules(path):
+    """Read and check the rules file."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise GateError(f"{path}: cannot read rules: {one_line(error)}") from None
+    return parse_rules(raw, str(path))
