@@ -52,6 +52,7 @@ def main():
     weights = inference.read_weights(args.weights)
     train = tables.read_table(args.train, experiment.task)
     test = tables.read_table(args.test, experiment.task)
+    inference.check_fits(weights, tables.features(test), args.weights)
     outputs = inference.predict(weights, tables.features(test))
     if experiment.task == "classification":
         metrics = classification_metrics(outputs, train, test)

@@ -60,3 +60,10 @@ def read_weights(path):
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(f"{path}: not a weights file written by the train stage ({error})") from None
     return weights
+
+
+def check_fits(weights, X, path):
+    """The model must take the data's features: otherwise an error naming the weights file."""
+    n_inputs = len(weights["layers"][0]["kernel"])
+    if X.shape[1] != n_inputs:
+        raise InputError(f"{path}: the model takes {n_inputs} features, the data has {X.shape[1]}")

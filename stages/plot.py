@@ -99,6 +99,7 @@ def main():
     weights = inference.read_weights(args.weights)
     train = tables.read_table(args.train, experiment.task)
     test = tables.read_table(args.test, experiment.task)
+    inference.check_fits(weights, tables.features(test), args.weights)
     metrics = read_json(args.metrics)
     out = Path(args.out)
     if experiment.task == "classification":

@@ -216,3 +216,11 @@ def test_read_weights_rejects_bad_contents(tmp_path, weights, reason):
     message = weights_error(path)
     assert message.startswith(f"{path}: not a weights file written by the train stage (")
     assert reason in message
+
+
+def test_check_fits_names_the_file_when_the_features_differ(tmp_path):
+    weights = {"layers": [{"kernel": [[1.0, 0.0], [0.0, 1.0]], "bias": [0.0, 0.0],
+                           "activation": "linear"}], "output_activation": "softmax"}
+    inference.check_fits(weights, np.zeros((3, 2)), tmp_path / "w.json")
+    with pytest.raises(InputError, match=r"w\.json: the model takes 2 features, the data has 3$"):
+        inference.check_fits(weights, np.zeros((3, 3)), tmp_path / "w.json")
