@@ -1,7 +1,6 @@
 """Stage: generate an experiment's dataset (make_blobs, or a noisy logistic curve)."""
 
 import numpy as np
-from sklearn.datasets import make_blobs
 
 from stages import cli, tables
 from stages.settings import read_stage_settings
@@ -15,6 +14,10 @@ def nearest_centre(X, centers):
 
 def generate_blobs(data):
     """make_blobs with the settings' own argument names; y_oracle is the Bayes label."""
+    # Imported here: scikit-learn (with SciPy and pandas) takes over a second to import,
+    # and the regression experiment's curve does not need it.
+    from sklearn.datasets import make_blobs
+
     centers = data.centers if isinstance(data.centers, int) else np.array(data.centers)
     X, y, true_centers = make_blobs(
         n_samples=data.n_samples, n_features=data.n_features, centers=centers,

@@ -69,14 +69,18 @@ def train_model(X_train, Y_train, X_test, Y_test, task, model_settings, train_se
     """
     keras.utils.set_random_seed(train_settings.seed)
     tf.config.experimental.enable_op_determinism()
+    steps_per_epoch = math.ceil(len(X_train) / train_settings.batch_size)
     model = build_model(X_train.shape[1], Y_train.shape[1], model_settings)
-    compile_model(model, task, train_settings,
-                  math.ceil(len(X_train) / train_settings.batch_size))
+    compile_model(model, task, train_settings, steps_per_epoch)
     history = model.fit(
-        X_train, Y_train, validation_data=(X_test, Y_test),
-        # Validation does not touch the weights: one batch per epoch is simply faster.
-        validation_batch_size=len(X_test),
-        batch_size=train_settings.batch_size, epochs=train_settings.epochs, verbose=2,
+        X_train, Y_train, batch_size=train_settings.batch_size, epochs=train_settings.epochs,
+        # The default number of steps, given explicitly: Keras then builds the arrays'
+        # input pipeline once per epoch instead of twice (same batches, same weights).
+        steps_per_epoch=steps_per_epoch,
+        # The whole test split as one batch in a tf.data pipeline, which Keras iterates
+        # again each epoch instead of rebuilding it. Validation never touches the weights.
+        validation_data=tf.data.Dataset.from_tensors((X_test, Y_test)),
+        verbose=2,
         callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.CSVLogger(history_path)],
     )
     losses = history.history["loss"]
