@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test gate bench
+.PHONY: setup repro test gate bench repro-check
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
 repro: setup
@@ -26,6 +26,11 @@ GATE_PLOTS ?=
 gate: setup
 	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)" \
 		$(if $(GATE_PLOTS),--plots-dir "$(GATE_PLOTS)")
+
+# After `make repro`: on an x86-64-v3 CPU, fail unless every output has its committed hash
+# (naming the outputs that differ and the first stage that made them).
+repro-check: setup
+	python -m tools.repro_check --base HEAD
 
 # The benchmark against the notebook (about half an hour; BENCH_ARGS=--quick for a smoke run).
 bench: setup

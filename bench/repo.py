@@ -16,15 +16,23 @@ from pathlib import Path
 
 import yaml
 
+# Importing stages sets the caps in os.environ, so every process started here inherits them.
+from stages.cpu import NATIVE_SWITCH, kernel_caps
+
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 POLL_SECONDS = 0.005  # how often a watched file is checked while a command runs
 
 
-def bench_env():
-    """The environment `make` gives the pipeline: the venv first on PATH, TensorFlow quiet."""
+def bench_env(native=False):
+    """The environment `make` gives the pipeline, kernels pinned; ``native`` uncaps them."""
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     env.update(TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0", DVC_NO_ANALYTICS="1")
+    if native:
+        # Importing stages set the caps in os.environ; the switch alone would not undo them.
+        for name in kernel_caps("x86_64", {"avx2", "fma"}):
+            env.pop(name, None)
+        env[NATIVE_SWITCH] = "1"
     return env
 
 
@@ -40,15 +48,16 @@ class Timed:
     watched_seconds: float | None = None  # when ``watch()`` first held, from the start
 
 
-def run_timed(args, cwd, watch=None):
+def run_timed(args, cwd, watch=None, native=False):
     """Run a command to its end; ``watch``, a function of no arguments, is polled meanwhile.
 
     The peak memory is the largest resident set of the process and any of its children
-    (``wait4``'s rusage), so a `dvc` command's figure covers the stages it ran.
+    (``wait4``'s rusage), so a `dvc` command's figure covers the stages it ran. ``native``
+    runs it in ``bench_env(native=True)``.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(args, cwd=cwd, env=bench_env(), stdout=out, stderr=err)
+        process = subprocess.Popen(args, cwd=cwd, env=bench_env(native), stdout=out, stderr=err)
         watched = None
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG if watch else 0)
@@ -66,9 +75,9 @@ def run_timed(args, cwd, watch=None):
                      stderr=err.read().decode(errors="replace"), watched_seconds=watched)
 
 
-def run_checked(args, cwd, watch=None):
+def run_checked(args, cwd, watch=None, native=False):
     """``run_timed``, raising with the command's output if it fails."""
-    timed = run_timed(args, cwd, watch)
+    timed = run_timed(args, cwd, watch, native)
     if timed.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, args))} exited {timed.returncode} in {cwd}:\n"
                            f"{timed.stdout[-3000:]}\n{timed.stderr[-3000:]}")

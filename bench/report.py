@@ -1,6 +1,7 @@
 """The benchmark's Markdown report: the targets first, then each part, then where the time goes."""
 
 from bench.stats import growth_exponent, markdown_table, median, ratio, runs, seconds, verdict
+from stages.cpu import NATIVE_SWITCH
 
 # The issue's targets.
 TRAINING_SPEEDUP = 5.0
@@ -195,6 +196,52 @@ def section_scale(scale):
             + f"\nFiles at n={sizes[-1]:,}:\n\n" + markdown_table(["file", "MB"], file_rows))
 
 
+def section_kernels(kernels):
+    """Part 1 and the largest scale chain, pinned against native where both were measured."""
+    sides = [side for side in ("pinned", "native") if side in kernels]
+    both = len(sides) == 2
+
+    def compare(values, show):
+        cells = [show(value) for value in values]
+        return cells + [ratio(values[0] / values[1])] if both else cells
+
+    ratio_column = ["pinned / native"] if both else []
+    headers = ["run", *[f"{side} s" for side in sides], *ratio_column,
+               *[f"{side} peak MB" for side in sides], *ratio_column]
+    rows = []
+    for key, label in (("pipeline", "the pipeline's `train_model`"),
+                       ("notebook", "notebook-style `model.fit`")):
+        times = [median(kernels[side]["training"][f"{key}_seconds"]) for side in sides]
+        # One process trains both ways after its imports: its peak is not one fit's.
+        rows.append([f"blobs4 training: {label}", *compare(times, seconds),
+                     *["-"] * (len(sides) + len(ratio_column))])
+    for stage in kernels["pinned"]["scale"]:
+        times = [median(kernels[side]["scale"][stage]["seconds"]) for side in sides]
+        peaks = [max(kernels[side]["scale"][stage]["peak_mb"]) for side in sides]
+        rows.append([f"`{stage}` at n={kernels['n_samples']:,}", *compare(times, seconds),
+                     *compare(peaks, "{:.0f}".format)])
+    features = kernels["features"]
+    if both:
+        pinned, native = (kernels[side]["training"]["weights_sha256"] for side in sides)
+        note = ("The pipeline's blobs4 weights, native against pinned: "
+                + (f"bit-identical in every run (SHA-256 {pinned[0][:16]}...)."
+                   if len(set(pinned + native)) == 1 else
+                   f"NOT bit-identical (pinned {', '.join(d[:16] for d in pinned)}; "
+                   f"native {', '.join(d[:16] for d in native)})."))
+    elif features is None:
+        note = "Native not measured: this CPU's features could not be read."
+    else:
+        note = "Native not measured: this CPU has no AVX-512."
+    found = "unknown" if features is None else "+".join(features) or "none"
+    return ("## What pinning the CPU kernels costs\n\n"
+            "blobs4's training (part 1) and the scale chain at the largest n (part 5), with the "
+            "kernels pinned by `stages.cpu` (AVX2 + FMA, one thread: the default) and native "
+            f"(`{NATIVE_SWITCH}=1`, no cap inherited). This CPU: {found}. Wall time (median) "
+            "and peak resident memory (largest run); pinned / native above 1x is what the "
+            "pinning costs.\n\n"
+            + markdown_table(headers, rows) + f"\n{note}\n")
+
+
 def section_budget(budget):
     rows = []
     for stage, row in budget.items():
@@ -262,6 +309,8 @@ def render(results, machine, options):
         parts.append(section_runs(results))
     if results.get("scale"):
         parts.append(section_scale(results["scale"]))
+    if "kernels" in results:
+        parts.append(section_kernels(results["kernels"]))
     if "budget" in results:
         parts.append(section_budget(results["budget"]))
     parts.append(where_time_goes(results))

@@ -19,8 +19,9 @@ from pathlib import Path
 from bench import pipeline, report, scale
 from bench.repo import REPO, copy_tracked_files, run_checked
 from bench.stats import import_seconds
+from stages.cpu import NATIVE_SWITCH, x86_features
 
-PARTS = ("training", "runs", "edits", "budget", "scale")
+PARTS = ("training", "runs", "edits", "budget", "scale", "kernels")
 FULL_SIZES = (40_000, 400_000, 4_000_000)
 QUICK_SIZES = (4_000, 40_000)
 PACKAGES = ("tensorflow", "keras", "dvc", "scikit-learn", "numpy", "pandas", "pyarrow",
@@ -58,11 +59,11 @@ def describe_machine():
     }
 
 
-def run_training(workdir, repeats):
-    """Part 1, in a fresh process of its own."""
-    out = Path(workdir) / "training.json"
+def run_training(workdir, repeats, native=False):
+    """Part 1, in a fresh process of its own (``native``: with the CPU's own kernels)."""
+    out = Path(workdir) / ("training-native.json" if native else "training.json")
     run_checked([sys.executable, "-m", "bench.training", "--params", str(REPO / "params.yaml"),
-                 "--repeats", str(repeats), "--json", str(out)], REPO)
+                 "--repeats", str(repeats), "--json", str(out)], REPO, native=native)
     return json.loads(out.read_text())
 
 
@@ -126,6 +127,24 @@ def run_stage_parts(workdir, repeats, scale_repeats, sizes, parts, results):
             results["scale"].update(scale.measure_scale(repo, [n], scale_repeats))
 
 
+def run_kernels(workdir, repeats, scale_repeats, n):
+    """Part 1 and the scale chain at ``n``, pinned and, on an AVX-512 CPU, native."""
+    features = x86_features()
+    repo = Path(workdir) / "kernels"
+    repo.mkdir()
+    copy_tracked_files(repo)
+    results = {"features": None if features is None else sorted(features), "n_samples": n}
+    # Without AVX-512 there is no kernel above the AVX2 cap for a native run to pick.
+    for side in ("pinned", "native") if features and "avx512f" in features else ("pinned",):
+        native = side == "native"
+        log(f"kernels, {side}: blobs4 training")
+        training = run_training(workdir, repeats, native)
+        log(f"kernels, {side}: the scale chain with n_samples={n:,}")
+        chain = scale.measure_scale(repo, [n], scale_repeats, native=native)[n]["stages"]
+        results[side] = {"training": training, "scale": chain}
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
@@ -141,6 +160,8 @@ def main():
     parts = set(args.parts.split(","))
     if not parts <= set(PARTS):
         parser.error(f"--parts: unknown {', '.join(sorted(parts - set(PARTS)))}")
+    if "kernels" in parts and os.environ.get(NATIVE_SWITCH) == "1":
+        parser.error(f"--parts kernels: unset {NATIVE_SWITCH}, or its pinned side runs native")
     repeats = 1 if args.quick else args.repeats
     scale_repeats = 1 if args.quick else (args.scale_repeats or repeats)
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
@@ -155,6 +176,8 @@ def main():
             run_whole_runs(workdir, repeats, parts, results)
         if parts & {"budget", "scale"}:
             run_stage_parts(workdir, repeats, scale_repeats, sizes, parts, results)
+        if "kernels" in parts:
+            results["kernels"] = run_kernels(workdir, repeats, scale_repeats, sizes[-1])
     options = {"repeats": repeats, "scale_repeats": scale_repeats, "quick": args.quick}
     markdown = report.render(results, machine, options)
     print(markdown)

@@ -17,11 +17,11 @@ SCALE_EXPERIMENT = "blobs4"
 SCALE_BATCH_SIZE = 256
 
 
-def run_stage(repo, command, importtime=False):
+def run_stage(repo, command, importtime=False, native=False):
     """One stage command; with ``importtime``, Python reports every import on stderr."""
     if importtime:
         command = [command[0], "-X", "importtime", *command[1:]]
-    return run_checked(command, repo)
+    return run_checked(command, repo, native=native)
 
 
 def experiment_names(repo):
@@ -59,9 +59,10 @@ def file_sizes(repo, experiment):
     return sizes
 
 
-def measure_scale(repo, sizes, repeats, experiment=SCALE_EXPERIMENT):
+def measure_scale(repo, sizes, repeats, experiment=SCALE_EXPERIMENT, native=False):
     """The experiment's chain at each n_samples (batch 256): wall time and peak memory per stage.
 
+    ``native`` runs every stage with the CPU's own kernels (``bench_env(native=True)``).
     Returns ``{n: {"stages": {stage: {"seconds": [...], "peak_mb": [...]}}, "files": {...}}}``.
     """
     results = {}
@@ -71,9 +72,9 @@ def measure_scale(repo, sizes, repeats, experiment=SCALE_EXPERIMENT):
         commands = stage_commands(repo, experiment)
         stages = {stage: {"seconds": [], "peak_mb": []} for stage in CHAIN}
         for _ in range(repeats):
-            run_stage(repo, commands["validate"])
+            run_stage(repo, commands["validate"], native=native)
             for stage in CHAIN:
-                timed = run_stage(repo, commands[stage])
+                timed = run_stage(repo, commands[stage], native=native)
                 stages[stage]["seconds"].append(timed.seconds)
                 stages[stage]["peak_mb"].append(timed.peak_rss_mb)
         results[n] = {"stages": stages, "files": file_sizes(repo, experiment)}

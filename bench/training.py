@@ -8,6 +8,7 @@ process of its own: ``python -m bench.training --params params.yaml --json out.j
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import io
 import json
 import tempfile
@@ -62,6 +63,14 @@ def same_arrays(a, b):
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+def weights_digest(weights):
+    """The SHA-256 of a list of arrays' bytes, in order."""
+    digest = hashlib.sha256()
+    for array in weights:
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
 def shrink(experiment, n_samples=None, epochs=None):
     """The experiment with fewer samples or epochs (for smoke tests)."""
     data = dataclasses.replace(experiment.data, n_samples=n_samples or experiment.data.n_samples)
@@ -76,18 +85,20 @@ def compare_training(experiment, repeats):
     warm_up = shrink(experiment, n_samples=40, epochs=1)  # TensorFlow's one-off start-up costs
     train_pipeline(pipeline_data(warm_up), warm_up)
     train_notebook(notebook_data(warm_up), warm_up)
-    notebook_seconds, pipeline_seconds, identical = [], [], True
+    notebook_seconds, pipeline_seconds, digests, identical = [], [], [], True
     for _ in range(repeats):
         seconds, notebook_weights = train_notebook(notebook_arrays, experiment)
         notebook_seconds.append(seconds)
         seconds, pipeline_weights = train_pipeline(pipeline_arrays, experiment)
         pipeline_seconds.append(seconds)
+        digests.append(weights_digest(pipeline_weights))
         identical = identical and same_arrays(notebook_weights, pipeline_weights)
     n_train = len(pipeline_arrays[0])
     return {
         "notebook_seconds": notebook_seconds,
         "pipeline_seconds": pipeline_seconds,
         "weights_identical": identical,
+        "weights_sha256": digests,  # the pipeline's, per run: compared across processes
         "data_identical": data_identical,
         "steps": -(-n_train // experiment.train.batch_size) * experiment.train.epochs,
         "batch_size": experiment.train.batch_size,

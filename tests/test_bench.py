@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from bench import pipeline, report, scale, stats
-from bench.repo import REPO, get_param, run_timed, set_params, stage_commands
+from bench.repo import REPO, bench_env, get_param, run_timed, set_params, stage_commands
+from stages import cpu
 
 IMPORTTIME_LOG = """\
 import time: self [us] | cumulative | imported package
@@ -17,6 +18,11 @@ import time:        40 |         40 | numpy
 import time:        10 |         10 |   keras.src
 import time:        20 |         30 | keras
 """
+
+
+MACHINE = {"date": "2030-01-01 00:00 UTC", "cpu": "cpu", "cores": 2, "memory_gb": 8.0,
+           "load": 0.1, "commit": "abc", "versions": {"Python": "3.11"}}
+OPTIONS = {"repeats": 1, "scale_repeats": 1, "quick": True}
 
 
 def test_median_and_growth_exponent():
@@ -73,11 +79,56 @@ def test_report_names_a_missed_target():
     rows = {what: met for what, _, _, met in report.target_rows(results)}
     assert rows == {"blobs4 training, pipeline against notebook-style `model.fit`": False,
                     "the same weights, bit for bit": True, "no-op `dvc repro`": True}
-    machine = {"date": "2030-01-01 00:00 UTC", "cpu": "cpu", "cores": 2, "memory_gb": 8.0,
-               "load": 0.1, "commit": "abc", "versions": {"Python": "3.11"}}
-    markdown = report.render(results, machine, {"repeats": 1, "scale_repeats": 1, "quick": True})
+    markdown = report.render(results, MACHINE, OPTIONS)
     assert "| 2.5x faster | >= 5x | **no** |" in markdown
     assert "Missed: blobs4 training" in markdown
+
+
+def test_native_env_drops_the_inherited_caps(monkeypatch):
+    caps = cpu.kernel_caps("x86_64", {"avx2", "fma"})
+    for name, value in caps.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(cpu.NATIVE_SWITCH, raising=False)
+    assert caps.items() <= bench_env().items() and cpu.NATIVE_SWITCH not in bench_env()
+    native = bench_env(native=True)
+    assert native[cpu.NATIVE_SWITCH] == "1" and not set(caps) & set(native)
+
+
+def kernels_side(pipeline_seconds, notebook_seconds, digests, train_seconds, train_peaks):
+    return {"training": {"pipeline_seconds": pipeline_seconds, "notebook_seconds": notebook_seconds,
+                         "weights_sha256": digests},
+            "scale": {"train": {"seconds": train_seconds, "peak_mb": train_peaks}}}
+
+
+def test_kernels_section_puts_pinned_against_native():
+    kernels = {"features": ["avx2", "avx512f", "fma"], "n_samples": 4_000_000,
+               "pinned": kernels_side([3.0, 5.0, 4.0], [20.0], ["ab" * 32] * 3, [60.0],
+                                      [1100.0, 1200.0]),
+               "native": kernels_side([2.0], [16.0], ["ab" * 32], [40.0], [1600.0])}
+    markdown = report.render({"kernels": kernels}, MACHINE, OPTIONS)
+    assert "## What pinning the CPU kernels costs" in markdown
+    assert "This CPU: avx2+avx512f+fma." in markdown
+    assert ("| run | pinned s | native s | pinned / native | pinned peak MB | native peak MB "
+            "| pinned / native |") in markdown
+    assert "| blobs4 training: the pipeline's `train_model` | 4.00 | 2.00 | 2.00x | - | - | - |" \
+        in markdown
+    assert "| blobs4 training: notebook-style `model.fit` | 20.00 | 16.00 | 1.25x |" in markdown
+    assert "| `train` at n=4,000,000 | 60.00 | 40.00 | 1.50x | 1200 | 1600 | 0.75x |" in markdown
+    assert "native against pinned: bit-identical in every run (SHA-256 abababababababab...)" \
+        in markdown
+    kernels["native"]["training"]["weights_sha256"] = ["cd" * 32]
+    assert "native against pinned: NOT bit-identical (pinned abababababababab, " \
+        in report.section_kernels(kernels)
+
+
+def test_kernels_section_without_avx512_shows_the_pinned_side_only():
+    kernels = {"features": ["avx2", "fma"], "n_samples": 40_000,
+               "pinned": kernels_side([3.0], [20.0], ["ab" * 32], [6.0], [700.0])}
+    markdown = report.section_kernels(kernels)
+    assert "| run | pinned s | pinned peak MB |" in markdown
+    assert "| blobs4 training: the pipeline's `train_model` | 3.00 | - |" in markdown
+    assert "| `train` at n=40,000 | 6.00 | 700 |" in markdown
+    assert markdown.endswith("\nNative not measured: this CPU has no AVX-512.\n")
 
 
 def test_training_comparison_gives_identical_weights():
@@ -88,6 +139,7 @@ def test_training_comparison_gives_identical_weights():
                                  epochs=1)
     results = training.compare_training(experiment, repeats=1)
     assert results["weights_identical"] and results["data_identical"]
+    assert [len(digest) for digest in results["weights_sha256"]] == [64]
     assert results["steps"] == 40  # 160 training points in batches of 4
 
 

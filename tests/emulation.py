@@ -1,0 +1,134 @@
+"""Helpers for the cross-CPU tests: a small pipeline run natively, then again under QEMU.
+
+QEMU's user-mode emulator runs one process as if on another CPU model, so NumPy, OpenBLAS and
+oneDNN choose their kernels for that CPU. It does not follow exec, so each stage's command
+from dvc.lock is started as ``qemu-x86_64 -cpu MODEL python -m stages...`` directly.
+"""
+
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from stages.cpu import is_reference, kernel_caps, x86_features
+from tests.conftest import copy_project, dvc_env, run
+from tools.repro_check import pipeline_order, read_lock
+
+QEMU = shutil.which("qemu-x86_64")
+# Small, and with a hidden layer so that the matrix products have more than two terms to add.
+SMALL = {"data.n_samples": 200, "train.batch_size": 16, "train.epochs": 2,
+         "plot.grid_points": 20}
+EXPERIMENTS = {"blobs4": {**SMALL, "model.hidden_units": [8]}, "regression": SMALL}
+
+
+def require_qemu():
+    if QEMU is None:
+        if os.environ.get("REQUIRE_QEMU"):
+            pytest.fail("REQUIRE_QEMU is set but qemu-x86_64 is missing (apt-get install qemu-user)")
+        pytest.skip("qemu-x86_64 is missing (Debian package qemu-user)")
+    if not is_reference(os.uname().machine, x86_features()):
+        pytest.skip("this machine is not x86-64-v3, so its own bytes are not the reference")
+
+
+@pytest.fixture(scope="module")
+def native(tmp_path_factory):
+    """A small copy of the pipeline, reproduced natively: the bytes every CPU must match."""
+    require_qemu()
+    repo = tmp_path_factory.mktemp("native") / "repo"
+    repo.mkdir()
+    copy_project(repo)
+    keep_small_experiments(repo / "params.yaml")
+    run(["dvc", "repro"], repo)
+    return repo
+
+
+def keep_small_experiments(path):
+    """Shrink the experiments in EXPERIMENTS and drop the others from params.yaml."""
+    yaml = YAML()
+    params = yaml.load(path.read_text())
+    experiments = params["experiments"]
+    for name in list(experiments):
+        if name not in EXPERIMENTS:
+            del experiments[name]
+            continue
+        for dotted, value in EXPERIMENTS[name].items():
+            section, key = dotted.split(".")
+            experiments[name][section][key] = value
+    with path.open("w") as out:
+        yaml.dump(params, out)
+
+
+def ran_lock(repo):
+    """dvc.lock's stages of the kept experiments (DVC leaves a removed stage's entry there)."""
+    text = (repo / "dvc.lock").read_text()
+    keep = {name for name in YAML(typ="safe").load(text)["stages"]
+            if name == "validate" or name.split("@")[-1] in EXPERIMENTS}
+    commands = {name: stage["cmd"] for name, stage in YAML(typ="safe").load(text)["stages"].items()
+                if name in keep}
+    return commands, {name: stage for name, stage in read_lock(text).items() if name in keep}
+
+
+def stage_commands(repo, experiments):
+    """The experiments' stage commands, as dvc.lock recorded them, in pipeline order."""
+    commands, lock = ran_lock(repo)
+    return [shlex.split(commands[name]) for name in pipeline_order(lock)
+            if name == "validate" or name.split("@")[-1] in experiments]
+
+
+def output_paths(repo, experiments):
+    """Every output file of the experiments' stages, walked into directories."""
+    outs = [Path(path) for name, stage in ran_lock(repo)[1].items() for path in stage["outs"]
+            if name == "validate" or name.split("@")[-1] in experiments]
+    files = []
+    for out in outs:
+        target = repo / out
+        files += sorted(target.rglob("*")) if target.is_dir() else [target]
+    return [path.relative_to(repo) for path in files if path.is_file()]
+
+
+def digests(repo, paths):
+    return {str(path): hashlib.md5((repo / path).read_bytes()).hexdigest() for path in paths}
+
+
+def fresh_env():
+    """The pipeline's environment without the caps this process chose for the host's CPU.
+
+    A stage then chooses them for the emulated CPU, as it would when started on that CPU.
+    """
+    env = dvc_env()
+    for name in kernel_caps("x86_64", {"avx2", "fma"}):
+        env.pop(name, None)
+    return env
+
+
+def assert_same_bytes(native_repo, tmp_path, model):
+    """Every output of every stage, rerun from scratch under ``model``, has the native bytes."""
+    repo, paths = run_emulated(native_repo, tmp_path, model)
+    expected, got = digests(native_repo, paths), digests(repo, paths)
+    differ = [path for path in expected if got[path] != expected[path]]
+    assert len(paths) > 20 and differ == [], f"{model}: these outputs differ: {differ}"
+
+
+def run_emulated(native_repo, tmp_path, model, experiments=tuple(EXPERIMENTS)):
+    """Run the experiments' stages from scratch under ``qemu-x86_64 -cpu model``.
+
+    Returns the copy they ran in and the paths of the files they wrote.
+    """
+    repo = tmp_path / model
+    shutil.copytree(native_repo, repo, symlinks=True)
+    paths = output_paths(native_repo, experiments)
+    for path in paths:
+        (repo / path).unlink()
+    for command in stage_commands(repo, experiments):
+        assert command[0] == "python", command
+        emulated = [QEMU, "-cpu", model, sys.executable, *command[1:]]
+        result = subprocess.run(emulated, cwd=repo, env=fresh_env(), capture_output=True,
+                                text=True)
+        assert result.returncode == 0, f"{model}: {' '.join(command)}\n{result.stderr[-2000:]}"
+    return repo, paths
