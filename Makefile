@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test gate bench repro-check
+.PHONY: setup repro test lint format gate bench repro-check
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
 repro: setup
@@ -17,6 +17,15 @@ repro: setup
 
 test: setup
 	python -m pytest
+
+# Style as a check (CI runs it) and as a fix: ruff's formatter and linter, rules in pyproject.toml.
+lint: setup
+	ruff format --check .
+	ruff check .
+
+format: setup
+	ruff format .
+	ruff check --fix .
 
 # The metric gate: the workspace's metrics against BASE's (a git revision or DVC experiment),
 # by the rules in gate.yaml; a Markdown report in GATE_REPORT, PNG plots if GATE_PLOTS is set.

@@ -13,12 +13,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
-import keras  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from sklearn.datasets import make_blobs  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from sklearn.datasets import make_blobs
+from sklearn.model_selection import train_test_split
 
 SEED = 0  # the notebook had none; seeded so the benchmark can compare weights bit for bit
 GRID_POINTS = 100  # the decision-boundary grid: 100 x 100 points on [-20, 20]^2
@@ -33,8 +33,13 @@ def seed_everything(seed=SEED):
 
 def make_classification_data(n_samples, centers, cluster_std):
     """make_blobs, the 4:1 split and one-hot labels, as the notebook did them."""
-    X, y = make_blobs(n_samples=n_samples, n_features=2, centers=centers,
-                      cluster_std=cluster_std, random_state=101)
+    X, y = make_blobs(
+        n_samples=n_samples,
+        n_features=2,
+        centers=centers,
+        cluster_std=cluster_std,
+        random_state=101,
+    )
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
     Y_train = keras.utils.to_categorical(y_train, centers)
     Y_test = keras.utils.to_categorical(y_test, centers)
@@ -43,16 +48,23 @@ def make_classification_data(n_samples, centers, cluster_std):
 
 def build_blobs4_model(n_classes=4):
     """Experiment 1's model: one softmax Dense layer on the two inputs."""
-    model = keras.Sequential([keras.Input(shape=(2,)),
-                              keras.layers.Dense(n_classes, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input(shape=(2,)), keras.layers.Dense(n_classes, activation="softmax")]
+    )
     model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
 def fit_notebook_style(model, X_train, Y_train, X_test, Y_test, batch_size, epochs):
     """The notebook's fit: one step per call, the test split validated every epoch."""
-    return model.fit(X_train, Y_train, batch_size=batch_size, epochs=epochs, verbose=0,
-                     validation_data=(X_test, Y_test))
+    return model.fit(
+        X_train,
+        Y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=0,
+        validation_data=(X_test, Y_test),
+    )
 
 
 def plot_blobs4(model, X_test, y_test, out):
@@ -106,8 +118,12 @@ def plot_anatomy(model, X_test, y_test, out):
     Wx_b = Wx + b
     probabilities = model.predict(X_test, verbose=0)
     fig, axes = plt.subplots(1, 4, figsize=(20, 5))
-    for ax, points, title in zip(axes, (X_test, Wx, Wx_b, probabilities),
-                                 ("data", "W.x", "W.x + b", "softmax: p0 against p1")):
+    for ax, points, title in zip(
+        axes,
+        (X_test, Wx, Wx_b, probabilities),
+        ("data", "W.x", "W.x + b", "softmax: p0 against p1"),
+        strict=True,
+    ):
         ax.scatter(points[:, 0], points[:, 1], c=y_test, cmap="coolwarm", s=10)
         ax.set_title(title)
     axes[2].arrow(0, 0, b[0], b[1], width=0.2, color="k")
@@ -119,8 +135,13 @@ def run_blobs2(out, n_samples=4000, epochs=100):
     """Experiment 2: two blobs, Dense(2) named wx_b then softmax, batch 128, 100 epochs."""
     X_train, X_test, y_train, y_test, Y_train, Y_test = make_classification_data(n_samples, 2, 2.5)
     seed_everything()
-    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2, name="wx_b"),
-                              keras.layers.Activation("softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(2, name="wx_b"),
+            keras.layers.Activation("softmax"),
+        ]
+    )
     model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
     # The same fit call as experiment 1, validation every epoch (the pipeline does it too).
     fit_notebook_style(model, X_train, Y_train, X_test, Y_test, batch_size=128, epochs=epochs)
@@ -139,8 +160,9 @@ def run_regression(out, n_samples=1000, epochs=100):
     # The notebook reused the two-class model, which cannot take 1-D input (REFERENCE.md).
     model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="sgd", loss="mean_squared_error")
-    fit_notebook_style(model, x_train[:, None], y_train, x_test[:, None], y_test,
-                       batch_size=128, epochs=epochs)
+    fit_notebook_style(
+        model, x_train[:, None], y_train, x_test[:, None], y_test, batch_size=128, epochs=epochs
+    )
     loss = model.evaluate(x_test[:, None], y_test, verbose=0)
     print(f"regression: test loss (MSE) {loss:.4f}")
     fig, ax = plt.subplots(figsize=(7, 4.5))

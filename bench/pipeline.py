@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.repo import (clear_run_cache, commit_all, file_changed, get_param, ran_stages,
-                        read_or_none, run_checked, set_params)
+from bench.repo import clear_run_cache, file_changed, read_or_none, run_checked
+from tools.workspace import commit_all, get_param, ran_stages, set_params
 
 NOTEBOOK_SCRIPT = Path(__file__).with_name("notebook.py")
 
@@ -17,8 +17,11 @@ NOTEBOOK_SCRIPT = Path(__file__).with_name("notebook.py")
 # differs from the current value) and the file whose new content ends the wait.
 EDITS = {
     "epochs": ("experiments.blobs4.train.epochs", (10, 11), "metrics/blobs4.json"),
-    "grid": ("experiments.blobs4.plot.grid_points", (100, 101),
-             "plots/blobs4/decision_boundary.png"),
+    "grid": (
+        "experiments.blobs4.plot.grid_points",
+        (100, 101),
+        "plots/blobs4/decision_boundary.png",
+    ),
 }
 VIAS = ("repro", "exp")
 
@@ -90,5 +93,9 @@ def time_edit(repo, edit, via, repeats):
         until_output.append(timed.watched_seconds)
         until_done.append(timed.seconds)
         stages = ran_stages(timed.stdout)
-    return {"seconds": until_output, "done_seconds": until_done, "stages": stages,
-            "watched": watched}
+    return {
+        "seconds": until_output,
+        "done_seconds": until_done,
+        "stages": stages,
+        "watched": watched,
+    }

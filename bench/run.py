@@ -12,20 +12,29 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 from bench import pipeline, report, scale
-from bench.repo import REPO, copy_tracked_files, run_checked
+from bench.repo import run_checked
 from bench.stats import import_seconds
-from stages.cpu import NATIVE_SWITCH, x86_features
+from keras_blobs.cpu import NATIVE_SWITCH, x86_features
+from tools.workspace import REPO, copy_tracked_files
 
 PARTS = ("training", "runs", "edits", "budget", "scale", "kernels")
 FULL_SIZES = (40_000, 400_000, 4_000_000)
 QUICK_SIZES = (4_000, 40_000)
-PACKAGES = ("tensorflow", "keras", "dvc", "scikit-learn", "numpy", "pandas", "pyarrow",
-            "matplotlib")
+PACKAGES = (
+    "tensorflow",
+    "keras",
+    "dvc",
+    "scikit-learn",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+)
 _START = time.perf_counter()
 
 
@@ -43,27 +52,47 @@ def _proc_field(path, field):
 
 def describe_machine():
     """Date, CPU, cores, memory, load, the project's commit and the packages' versions."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                            capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                           capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": _proc_field("/proc/cpuinfo", "model name"),
         "cores": os.cpu_count(),
         "memory_gb": int(_proc_field("/proc/meminfo", "MemTotal").split()[0]) / 2**20,
         "load": os.getloadavg()[0],
         "commit": commit + (" with uncommitted changes" if dirty else ""),
-        "versions": {"Python": platform.python_version(),
-                     **{name: version(name) for name in PACKAGES}},
+        "versions": {
+            "Python": platform.python_version(),
+            **{name: version(name) for name in PACKAGES},
+        },
     }
 
 
 def run_training(workdir, repeats, native=False):
     """Part 1, in a fresh process of its own (``native``: with the CPU's own kernels)."""
     out = Path(workdir) / ("training-native.json" if native else "training.json")
-    run_checked([sys.executable, "-m", "bench.training", "--params", str(REPO / "params.yaml"),
-                 "--repeats", str(repeats), "--json", str(out)], REPO, native=native)
+    run_checked(
+        [
+            sys.executable,
+            "-m",
+            "bench.training",
+            "--params",
+            str(REPO / "params.yaml"),
+            "--repeats",
+            str(repeats),
+            "--json",
+            str(out),
+        ],
+        REPO,
+        native=native,
+    )
     return json.loads(out.read_text())
 
 
@@ -71,8 +100,9 @@ def time_notebook_imports(workdir, repeats):
     """The notebook script's imports alone (its ``--help`` exits right after them)."""
     imports, tf_imports = [], []
     for _ in range(repeats):
-        timed = run_checked([sys.executable, "-X", "importtime", str(pipeline.NOTEBOOK_SCRIPT),
-                             "--help"], workdir)
+        timed = run_checked(
+            [sys.executable, "-X", "importtime", str(pipeline.NOTEBOOK_SCRIPT), "--help"], workdir
+        )
         imports.append(import_seconds(timed.stderr))
         tf_imports.append(import_seconds(timed.stderr, scale.TENSORFLOW))
     return {"imports": imports, "tf_imports": tf_imports}
@@ -109,7 +139,8 @@ def run_whole_runs(workdir, repeats, parts, results):
             for via in pipeline.VIAS:
                 log(f"edit {edit} via {via}")
                 results["edits"].setdefault(edit, {})[via] = pipeline.time_edit(
-                    repo, edit, via, repeats)
+                    repo, edit, via, repeats
+                )
 
 
 def run_stage_parts(workdir, repeats, scale_repeats, sizes, parts, results):
@@ -148,14 +179,20 @@ def run_kernels(workdir, repeats, scale_repeats, n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: one repeat, scale sizes 4k and 40k, "
-                        "no file unless --out")
-    parser.add_argument("--scale-repeats", type=int,
-                        help="runs of each scale size (default --repeats; 4M takes minutes)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: one repeat, scale sizes 4k and 40k, no file unless --out",
+    )
+    parser.add_argument(
+        "--scale-repeats",
+        type=int,
+        help="runs of each scale size (default --repeats; 4M takes minutes)",
+    )
     parser.add_argument("--out", help="where the report goes (default bench/results.md)")
-    parser.add_argument("--parts", default=",".join(PARTS),
-                        help=f"a comma-separated subset of {','.join(PARTS)}")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"a comma-separated subset of {','.join(PARTS)}"
+    )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if not parts <= set(PARTS):

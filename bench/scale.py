@@ -8,8 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from bench.repo import run_checked, set_params, stage_commands
+from bench.repo import run_checked
 from bench.stats import import_seconds
+from tools.workspace import set_params, stage_commands
 
 CHAIN = ("generate", "split", "train", "evaluate", "plot")  # one experiment's stages, in order
 TENSORFLOW = ("tensorflow", "keras", "tf_keras")
@@ -67,8 +68,13 @@ def measure_scale(repo, sizes, repeats, experiment=SCALE_EXPERIMENT, native=Fals
     """
     results = {}
     for n in sizes:
-        set_params(repo, {f"experiments.{experiment}.data.n_samples": n,
-                          f"experiments.{experiment}.train.batch_size": SCALE_BATCH_SIZE})
+        set_params(
+            repo,
+            {
+                f"experiments.{experiment}.data.n_samples": n,
+                f"experiments.{experiment}.train.batch_size": SCALE_BATCH_SIZE,
+            },
+        )
         commands = stage_commands(repo, experiment)
         stages = {stage: {"seconds": [], "peak_mb": []} for stage in CHAIN}
         for _ in range(repeats):

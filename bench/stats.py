@@ -16,8 +16,7 @@ def growth_exponent(n_small, value_small, n_large, value_large):
 
 def markdown_table(headers, rows):
     """A Markdown table; every cell is turned into text as it is."""
-    lines = ["| " + " | ".join(str(h) for h in headers) + " |",
-             "|" + "---|" * len(headers)]
+    lines = ["| " + " | ".join(str(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 

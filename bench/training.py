@@ -17,23 +17,27 @@ from pathlib import Path
 
 import numpy as np
 
-from stages import generate, modeling, split, tables  # modeling sets TF's env, then imports it
-from stages.settings import load_params
-
-from bench import notebook  # after stages.modeling, so TensorFlow is configured the same way
+from bench import (
+    notebook,  # after keras_blobs.keras_model, so TensorFlow is configured the same way
+)
+from keras_blobs import keras_model, tables
+from keras_blobs.settings import load_params
+from stages import generate, split  # modeling sets TF's env, then imports it
 
 
 def pipeline_data(experiment):
     """blobs4's train and test arrays, made by the pipeline's generate and split functions."""
-    train, test = split.split_table(generate.generate_blobs(experiment.data),
-                                    experiment.split, experiment.task)
+    train, test = split.split_table(
+        generate.generate_blobs(experiment.data), experiment.split, experiment.task
+    )
     return tables.features(train), tables.onehot(train), tables.features(test), tables.onehot(test)
 
 
 def notebook_data(experiment):
     """The same arrays, made the notebook's way."""
     X_train, X_test, _, _, Y_train, Y_test = notebook.make_classification_data(
-        experiment.data.n_samples, experiment.data.centers, experiment.data.cluster_std)
+        experiment.data.n_samples, experiment.data.centers, experiment.data.cluster_std
+    )
     return X_train, Y_train, X_test, Y_test
 
 
@@ -41,8 +45,13 @@ def train_pipeline(data, experiment):
     """The pipeline's train_model (its per-epoch log silenced); returns (seconds, weights)."""
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         start = time.perf_counter()
-        model = modeling.train_model(*data, experiment.task, experiment.model, experiment.train,
-                                     str(Path(tmp) / "history.csv"))
+        model = keras_model.train_model(
+            *data,
+            experiment.task,
+            experiment.model,
+            experiment.train,
+            str(Path(tmp) / "history.csv"),
+        )
         seconds = time.perf_counter() - start
     return seconds, model.get_weights()
 
@@ -53,14 +62,21 @@ def train_notebook(data, experiment):
     start = time.perf_counter()
     notebook.seed_everything(experiment.train.seed)
     model = notebook.build_blobs4_model(Y_train.shape[1])
-    notebook.fit_notebook_style(model, X_train, Y_train, X_test, Y_test,
-                                experiment.train.batch_size, experiment.train.epochs)
+    notebook.fit_notebook_style(
+        model,
+        X_train,
+        Y_train,
+        X_test,
+        Y_test,
+        experiment.train.batch_size,
+        experiment.train.epochs,
+    )
     return time.perf_counter() - start, model.get_weights()
 
 
 def same_arrays(a, b):
     """Whether two lists of arrays are equal bit for bit, array by array."""
-    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def weights_digest(weights):

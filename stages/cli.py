@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from stages.files import PipelineError
+from keras_blobs.errors import PipelineError
 
 
 def parse_paths(description, *names):

@@ -5,9 +5,10 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 
-from stages import cli, explain, inference, tables
-from stages.files import write_atomic, write_json, write_text
-from stages.settings import read_stage_settings
+from keras_blobs import inference, tables, worked_example
+from keras_blobs.files import write_atomic, write_json, write_text
+from keras_blobs.settings import read_stage_settings
+from stages import cli
 
 SIGNIFICANT_DIGITS = 6  # metrics files stay readable in diffs
 
@@ -46,8 +47,9 @@ def predictions_table(outputs, test, task):
 
 
 def main():
-    args = cli.parse_paths(__doc__, "settings", "weights", "train", "test", "metrics",
-                           "predictions", "worked_example")
+    args = cli.parse_paths(
+        __doc__, "settings", "weights", "train", "test", "metrics", "predictions", "worked_example"
+    )
     experiment = read_stage_settings(args.settings, "evaluate")
     weights = inference.read_weights(args.weights)
     train = tables.read_table(args.train, experiment.task)
@@ -63,10 +65,12 @@ def main():
     predictions = predictions_table(outputs, test, experiment.task)
     write_atomic(args.predictions, lambda tmp: predictions.to_csv(tmp, index=False))
     # The text's worked example, on the first test point.
-    example = explain.explain_point(weights, tables.features(test)[0], test["y"].iloc[0],
-                                    experiment.task)
-    markdown = explain.worked_example_markdown(example, experiment.name,
-                                               weights["output_activation"])
+    example = worked_example.explain_point(
+        weights, tables.features(test)[0], test["y"].iloc[0], experiment.task
+    )
+    markdown = worked_example.worked_example_markdown(
+        example, experiment.name, weights["output_activation"]
+    )
     write_text(args.worked_example, markdown)
     print(f"{experiment.name}: {metrics}")
 

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from stages import cli, tables
-from stages.settings import read_stage_settings
+from keras_blobs import tables
+from keras_blobs.settings import read_stage_settings
+from stages import cli
 
 
 def nearest_centre(X, centers):
@@ -20,8 +21,12 @@ def generate_blobs(data):
 
     centers = data.centers if isinstance(data.centers, int) else np.array(data.centers)
     X, y, true_centers = make_blobs(
-        n_samples=data.n_samples, n_features=data.n_features, centers=centers,
-        cluster_std=data.cluster_std, random_state=data.random_state, return_centers=True,
+        n_samples=data.n_samples,
+        n_features=data.n_features,
+        centers=centers,
+        cluster_std=data.cluster_std,
+        random_state=data.random_state,
+        return_centers=True,
     )
     return tables.make_table(X, y, nearest_centre(X, true_centers))
 

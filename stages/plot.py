@@ -5,24 +5,26 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from stages import cli, inference, plotting, tables  # noqa: E402
-from stages.files import read_json, write_atomic  # noqa: E402
-from stages.settings import read_stage_settings  # noqa: E402
+from keras_blobs import drawing, inference, tables
+from keras_blobs.files import read_json, write_atomic
+from keras_blobs.settings import read_stage_settings
+from stages import cli
 
 
 def figure_decision_boundary(weights, test, plot_settings, accuracy, name):
     """The grid's predicted classes with the test points over it."""
-    x_axis, y_axis, X_grid = plotting.boundary_grid(plot_settings, tables.features(test))
+    x_axis, y_axis, X_grid = drawing.boundary_grid(plot_settings, tables.features(test))
     grid_classes = inference.predict(weights, X_grid).argmax(axis=1)
     n_classes = tables.n_classes(test)
     fig, ax = plt.subplots(figsize=(6, 6))
-    plotting.draw_decision_boundary(ax, x_axis, y_axis,
-                                    grid_classes.reshape(len(y_axis), len(x_axis)), n_classes)
-    plotting.draw_points(ax, tables.features(test), test["y"].to_numpy(), n_classes)
-    plotting.draw_class_legend(ax, n_classes)
+    drawing.draw_decision_boundary(
+        ax, x_axis, y_axis, grid_classes.reshape(len(y_axis), len(x_axis)), n_classes
+    )
+    drawing.draw_points(ax, tables.features(test), test["y"].to_numpy(), n_classes)
+    drawing.draw_class_legend(ax, n_classes)
     ax.set_title(f"{name}: decision boundary, test accuracy {accuracy:.4f}")
     return fig
 
@@ -33,11 +35,11 @@ def figure_predictions(weights, test, accuracy, name):
     n_classes = tables.n_classes(test)
     predicted = inference.predict(weights, X_test).argmax(axis=1)
     fig, (ax_predicted, ax_true) = plt.subplots(1, 2, figsize=(11, 5), sharex=True, sharey=True)
-    plotting.draw_points(ax_predicted, X_test, predicted, n_classes)
+    drawing.draw_points(ax_predicted, X_test, predicted, n_classes)
     ax_predicted.set_title(f"predicted class (accuracy {accuracy:.4f})")
-    plotting.draw_points(ax_true, X_test, test["y"].to_numpy(), n_classes)
+    drawing.draw_points(ax_true, X_test, test["y"].to_numpy(), n_classes)
     ax_true.set_title("true class")
-    plotting.draw_class_legend(ax_true, n_classes)
+    drawing.draw_class_legend(ax_true, n_classes)
     fig.suptitle(f"{name}: test set")
     return fig
 
@@ -52,15 +54,15 @@ def figure_anatomy(weights, test, name):
     n_classes = tables.n_classes(test)
     fig, axes = plt.subplots(2, 3, figsize=(15, 9.5))
     classes = [f"class {j}" for j in range(len(b))]
-    plotting.draw_heatmap(axes[0, 0], W, classes, [f"x{j}" for j in range(W.shape[1])],
-                          "learned W")
-    plotting.draw_heatmap(axes[0, 1], b[:, None], classes, ["b"], "learned b")
-    plotting.draw_points(axes[0, 2], X_test, labels, n_classes)
+    drawing.draw_heatmap(axes[0, 0], W, classes, [f"x{j}" for j in range(W.shape[1])], "learned W")
+    drawing.draw_heatmap(axes[0, 1], b[:, None], classes, ["b"], "learned b")
+    drawing.draw_points(axes[0, 2], X_test, labels, n_classes)
     axes[0, 2].set_title("test data x")
-    plotting.draw_mapped_points(axes[1, 0], X_test @ W.T, labels, n_classes, "W.x")
-    plotting.draw_mapped_points(axes[1, 1], X_test @ W.T + b, labels, n_classes,
-                                "W.x + b (arrow: b)", bias=b)
-    plotting.draw_probabilities(axes[1, 2], inference.predict(weights, X_test), labels, n_classes)
+    drawing.draw_mapped_points(axes[1, 0], X_test @ W.T, labels, n_classes, "W.x")
+    drawing.draw_mapped_points(
+        axes[1, 1], X_test @ W.T + b, labels, n_classes, "W.x + b (arrow: b)", bias=b
+    )
+    drawing.draw_probabilities(axes[1, 2], inference.predict(weights, X_test), labels, n_classes)
     fig.suptitle(f"{name}: anatomy of a linear classifier")
     return fig
 
@@ -81,15 +83,19 @@ def figure_regression(weights, train, test, plot_settings, mse, name):
     x_curve = np.linspace(plot_settings.grid_min, plot_settings.grid_max, plot_settings.grid_points)
     y_curve = inference.predict(weights, x_curve[:, None])[:, 0]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    plotting.draw_regression(ax, train, test, x_curve, y_curve)
+    drawing.draw_regression(ax, train, test, x_curve, y_curve)
     ax.set_title(f"{name}: fitted function, test MSE {mse:.5f}")
     return fig
 
 
 def save_figure(fig, path):
     """Save a PNG whose bytes depend only on the picture (no software or date stamp)."""
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight",
-                                               metadata={"Software": None}))
+    write_atomic(
+        path,
+        lambda tmp: fig.savefig(
+            tmp, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None}
+        ),
+    )
     plt.close(fig)
 
 
@@ -103,11 +109,15 @@ def main():
     metrics = read_json(args.metrics)
     out = Path(args.out)
     if experiment.task == "classification":
-        figures = classification_figures(weights, test, experiment.plot,
-                                         metrics["test_accuracy"], experiment.name)
+        figures = classification_figures(
+            weights, test, experiment.plot, metrics["test_accuracy"], experiment.name
+        )
     else:
-        figures = {"fitted_function": figure_regression(
-            weights, train, test, experiment.plot, metrics["test_mse"], experiment.name)}
+        figures = {
+            "fitted_function": figure_regression(
+                weights, train, test, experiment.plot, metrics["test_mse"], experiment.name
+            )
+        }
     for figure_name, fig in figures.items():
         save_figure(fig, out / f"{figure_name}.png")
     print(f"{experiment.name}: drew {', '.join(figures)} in {out}")

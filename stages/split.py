@@ -4,25 +4,34 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
-from stages import cli, tables
-from stages.settings import read_stage_settings
+from keras_blobs import tables
+from keras_blobs.settings import read_stage_settings
+from stages import cli
 
 
 def encode_onehot(y, n_classes):
     """One-hot encode integer labels 0..n_classes-1 (a fixed width, whatever the split holds)."""
-    encoder = OneHotEncoder(categories=[np.arange(n_classes)], sparse_output=False, dtype=np.float32)
+    encoder = OneHotEncoder(
+        categories=[np.arange(n_classes)], sparse_output=False, dtype=np.float32
+    )
     return encoder.fit_transform(y.reshape(-1, 1))
 
 
 def split_table(table, split, task):
     """Split a table; classification tables gain their one-hot columns."""
-    train, test = train_test_split(table, test_size=split.test_size, random_state=split.random_state)
+    train, test = train_test_split(
+        table, test_size=split.test_size, random_state=split.random_state
+    )
     if task != "classification":
         return train, test
     n_classes = int(table["y"].max()) + 1
     return tuple(
-        tables.make_table(tables.features(part), part["y"].to_numpy(), part["y_oracle"].to_numpy(),
-                          encode_onehot(part["y"].to_numpy(), n_classes))
+        tables.make_table(
+            tables.features(part),
+            part["y"].to_numpy(),
+            part["y_oracle"].to_numpy(),
+            encode_onehot(part["y"].to_numpy(), n_classes),
+        )
         for part in (train, test)
     )
 

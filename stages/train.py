@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from stages import cli, tables
-from stages.files import write_json
-from stages.settings import read_stage_settings
+from keras_blobs import tables
+from keras_blobs.files import write_json
+from keras_blobs.settings import read_stage_settings
+from stages import cli
 
 
 def targets(table, task):
@@ -17,18 +18,23 @@ def main():
     experiment = read_stage_settings(args.settings, "train")
     train = tables.read_table(args.train, experiment.task)
     test = tables.read_table(args.test, experiment.task)
-    from stages import modeling  # TensorFlow loads only once the inputs are known good
+    from keras_blobs import keras_model  # TensorFlow loads only once the inputs are known good
 
     Path(args.history).parent.mkdir(parents=True, exist_ok=True)
 
     print(f"{experiment.name}: training {experiment.model} with {experiment.train}", flush=True)
-    model = modeling.train_model(
-        tables.features(train), targets(train, experiment.task),
-        tables.features(test), targets(test, experiment.task),
-        experiment.task, experiment.model, experiment.train, args.history,
+    model = keras_model.train_model(
+        tables.features(train),
+        targets(train, experiment.task),
+        tables.features(test),
+        targets(test, experiment.task),
+        experiment.task,
+        experiment.model,
+        experiment.train,
+        args.history,
     )
-    modeling.save_model(model, args.model)
-    write_json(args.weights, modeling.export_weights(model))
+    keras_model.save_model(model, args.model)
+    write_json(args.weights, keras_model.export_weights(model))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ here, before DVC has removed any other stage's outputs.
 import shutil
 from pathlib import Path
 
+from keras_blobs.files import write_json
+from keras_blobs.settings import STAGE_SECTIONS, load_params, stage_settings
 from stages import cli
-from stages.files import write_json
-from stages.settings import STAGE_SECTIONS, load_params, stage_settings
 
 
 def write_settings(experiments, out_dir):

@@ -45,9 +45,17 @@ var timer = setInterval(function () {
 """
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--allow-file-access-from-files", "--virtual-time-budget=20000", "--dump-dom",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-file-access-from-files",
+    "--virtual-time-budget=20000",
+    "--dump-dom",
 ]
 
 
@@ -57,7 +65,9 @@ def chromium_or_skip():
         if shutil.which(name):
             return shutil.which(name)
     if os.environ.get("REQUIRE_BROWSER"):
-        pytest.fail("REQUIRE_BROWSER is set but no Chromium is installed (apt-get install chromium)")
+        pytest.fail(
+            "REQUIRE_BROWSER is set but no Chromium is installed (apt-get install chromium)"
+        )
     pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
 
 
@@ -72,9 +82,12 @@ def render_page(page):
     script = CHECK_SCRIPT.replace("EXPECTED_CHARTS", str(expected))
     checked.write_text(head + script + "</body>" + tail)
     with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                                 checked.resolve().as_uri()],
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", checked.resolve().as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     found = re.search(r'data-check="([^"]*)"', result.stdout)
     assert found, f"the page never finished rendering:\n{result.stderr[-2000:]}"
     return json.loads(html.unescape(found.group(1)))

@@ -5,16 +5,20 @@ import subprocess
 
 import pytest
 
-from bench.repo import REPO, copy_tracked_files
-from bench.repo import bench_env as dvc_env  # the environment `make` gives the pipeline
 from tools import plots_template
+from tools.workspace import copy_tracked_files
+from tools.workspace import pipeline_env as dvc_env  # the environment `make` gives the pipeline
 
 # The notebook's experiments shrunk so that a cold `dvc repro` of all three takes seconds.
 SMALL_PARAMS = [
     f"experiments.{name}.{key}={value}"
     for name in ("blobs4", "blobs2", "regression")
-    for key, value in [("data.n_samples", 200), ("train.batch_size", 16), ("train.epochs", 2),
-                       ("plot.grid_points", 20)]
+    for key, value in [
+        ("data.n_samples", 200),
+        ("train.batch_size", 16),
+        ("train.epochs", 2),
+        ("plot.grid_points", 20),
+    ]
 ]
 
 
@@ -22,15 +26,10 @@ def run(args, cwd, check=True):
     """Run a command (``dvc ...``, ``git ...``) in ``cwd``; returns the CompletedProcess."""
     result = subprocess.run(args, cwd=cwd, env=dvc_env(), capture_output=True, text=True)
     if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} exited {result.returncode}:\n"
-                             f"{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
-
-
-def ran_stages(output):
-    """The stages a `dvc repro` / `dvc exp run` output says it ran."""
-    return sorted(line.split("'")[1] for line in output.splitlines()
-                  if line.startswith("Running stage '"))
 
 
 def copy_project(target):

@@ -16,21 +16,22 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from stages.cpu import is_reference, kernel_caps, x86_features
+from keras_blobs.cpu import is_reference, kernel_caps, x86_features
 from tests.conftest import copy_project, dvc_env, run
 from tools.repro_check import pipeline_order, read_lock
 
 QEMU = shutil.which("qemu-x86_64")
 # Small, and with a hidden layer so that the matrix products have more than two terms to add.
-SMALL = {"data.n_samples": 200, "train.batch_size": 16, "train.epochs": 2,
-         "plot.grid_points": 20}
+SMALL = {"data.n_samples": 200, "train.batch_size": 16, "train.epochs": 2, "plot.grid_points": 20}
 EXPERIMENTS = {"blobs4": {**SMALL, "model.hidden_units": [8]}, "regression": SMALL}
 
 
 def require_qemu():
     if QEMU is None:
         if os.environ.get("REQUIRE_QEMU"):
-            pytest.fail("REQUIRE_QEMU is set but qemu-x86_64 is missing (apt-get install qemu-user)")
+            pytest.fail(
+                "REQUIRE_QEMU is set but qemu-x86_64 is missing (apt-get install qemu-user)"
+            )
         pytest.skip("qemu-x86_64 is missing (Debian package qemu-user)")
     if not is_reference(os.uname().machine, x86_features()):
         pytest.skip("this machine is not x86-64-v3, so its own bytes are not the reference")
@@ -67,24 +68,37 @@ def keep_small_experiments(path):
 def ran_lock(repo):
     """dvc.lock's stages of the kept experiments (DVC leaves a removed stage's entry there)."""
     text = (repo / "dvc.lock").read_text()
-    keep = {name for name in YAML(typ="safe").load(text)["stages"]
-            if name == "validate" or name.split("@")[-1] in EXPERIMENTS}
-    commands = {name: stage["cmd"] for name, stage in YAML(typ="safe").load(text)["stages"].items()
-                if name in keep}
+    keep = {
+        name
+        for name in YAML(typ="safe").load(text)["stages"]
+        if name == "validate" or name.split("@")[-1] in EXPERIMENTS
+    }
+    commands = {
+        name: stage["cmd"]
+        for name, stage in YAML(typ="safe").load(text)["stages"].items()
+        if name in keep
+    }
     return commands, {name: stage for name, stage in read_lock(text).items() if name in keep}
 
 
 def stage_commands(repo, experiments):
     """The experiments' stage commands, as dvc.lock recorded them, in pipeline order."""
     commands, lock = ran_lock(repo)
-    return [shlex.split(commands[name]) for name in pipeline_order(lock)
-            if name == "validate" or name.split("@")[-1] in experiments]
+    return [
+        shlex.split(commands[name])
+        for name in pipeline_order(lock)
+        if name == "validate" or name.split("@")[-1] in experiments
+    ]
 
 
 def output_paths(repo, experiments):
     """Every output file of the experiments' stages, walked into directories."""
-    outs = [Path(path) for name, stage in ran_lock(repo)[1].items() for path in stage["outs"]
-            if name == "validate" or name.split("@")[-1] in experiments]
+    outs = [
+        Path(path)
+        for name, stage in ran_lock(repo)[1].items()
+        for path in stage["outs"]
+        if name == "validate" or name.split("@")[-1] in experiments
+    ]
     files = []
     for out in outs:
         target = repo / out
@@ -128,7 +142,6 @@ def run_emulated(native_repo, tmp_path, model, experiments=tuple(EXPERIMENTS)):
     for command in stage_commands(repo, experiments):
         assert command[0] == "python", command
         emulated = [QEMU, "-cpu", model, sys.executable, *command[1:]]
-        result = subprocess.run(emulated, cwd=repo, env=fresh_env(), capture_output=True,
-                                text=True)
+        result = subprocess.run(emulated, cwd=repo, env=fresh_env(), capture_output=True, text=True)
         assert result.returncode == 0, f"{model}: {' '.join(command)}\n{result.stderr[-2000:]}"
     return repo, paths

@@ -29,14 +29,11 @@ from enum import Enum
 from pathlib import Path
 
 from tools.gate_plots import render_plots
-from tools.gate_rules import (TOLERANCES, GateError, format_decimal, load_rules, one_line,
-                              to_decimal)
+from tools.gate_rules import TOLERANCES, GateError, format_decimal, load_rules, one_line, to_decimal
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 WORKSPACE = "workspace"  # DVC's name for the working tree, the gate's new side
 MISSING_FILE = "is missing"  # how a metrics file that DVC could not find is described
-
-
 
 
 class Gap(Enum):
@@ -46,20 +43,6 @@ class Gap(Enum):
     NO_FILE = "no file"  # the experiment's metrics file is missing
     UNREADABLE = "unreadable"  # the experiment's metrics file cannot be read or parsed
     MISSING = "missing"  # the file was read but has no such metric
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- both sides, read through DVC ----------------------------------------------------------
@@ -82,8 +65,6 @@ class Side:
         if self.experiments is None:
             return experiment in self.paths
         return experiment in self.experiments
-
-
 
 
 def flatten(value, prefix=""):
@@ -125,8 +106,9 @@ def side_from_dvc(name, result, params, params_error=None):
     for path, file_result in sorted(((result or {}).get("data") or {}).items()):
         experiment = Path(path).stem
         if experiment in side.paths:
-            side.problems.append(f"{side.paths[experiment]} and {path} both map to experiment "
-                                 f"{experiment}")
+            side.problems.append(
+                f"{side.paths[experiment]} and {path} both map to experiment {experiment}"
+            )
             continue
         side.paths[experiment] = path
         if "error" in file_result:
@@ -151,7 +133,7 @@ def _params(rev):
         return dvc.api.params_show(rev=rev), None
     except RevError:
         raise
-    except Exception as error:  # noqa: BLE001 - any read failure is reported, not raised
+    except Exception as error:
         return None, error
 
 
@@ -167,12 +149,15 @@ def read_sides(base):
         base_params, base_error = _params(base)
         new_params, new_error = _params(None)
     except RevError as error:
-        raise GateError(f"--base: {base!r} is neither a git revision nor a DVC experiment "
-                        f"({one_line(error)})") from None
+        raise GateError(
+            f"--base: {base!r} is neither a git revision nor a DVC experiment ({one_line(error)})"
+        ) from None
     except NotDvcRepoError as error:
         raise GateError(f"not inside a DVC project ({one_line(error)})") from None
-    return (side_from_dvc(base, shown.get(base), base_params, base_error),
-            side_from_dvc(WORKSPACE, shown.get(WORKSPACE), new_params, new_error))
+    return (
+        side_from_dvc(base, shown.get(base), base_params, base_error),
+        side_from_dvc(WORKSPACE, shown.get(WORKSPACE), new_params, new_error),
+    )
 
 
 def check_rule_names(rules, base, new, source="gate.yaml"):
@@ -182,8 +167,10 @@ def check_rule_names(rules, base, new, source="gate.yaml"):
         if experiment not in experiments:
             close = difflib.get_close_matches(experiment, sorted(experiments), n=1)
             hint = f"did you mean {close[0]}? " if close else ""
-            raise GateError(f"{source}: {experiment}: no such experiment in the workspace; {hint}"
-                            f"experiments: {', '.join(sorted(experiments)) or 'none'}")
+            raise GateError(
+                f"{source}: {experiment}: no such experiment in the workspace; {hint}"
+                f"experiments: {', '.join(sorted(experiments)) or 'none'}"
+            )
         if experiment in base.errors or experiment in new.errors:
             continue  # an unreadable file hides its metrics; that already fails the gate
         known = set(base.metrics.get(experiment, {})) | set(new.metrics.get(experiment, {}))
@@ -191,8 +178,10 @@ def check_rule_names(rules, base, new, source="gate.yaml"):
             if metric not in known:
                 close = difflib.get_close_matches(metric, sorted(known), n=1)
                 hint = f"did you mean {close[0]}? " if close else ""
-                raise GateError(f"{source}: {experiment}.{metric}: no such metric on either side; "
-                                f"{hint}{experiment} has: {', '.join(sorted(known)) or 'none'}")
+                raise GateError(
+                    f"{source}: {experiment}.{metric}: no such metric on either side; "
+                    f"{hint}{experiment} has: {', '.join(sorted(known)) or 'none'}"
+                )
 
 
 # --- comparison (pure) ---------------------------------------------------------------------
@@ -229,8 +218,6 @@ class Comparison:
     @property
     def passed(self):
         return not self.failures
-
-
 
 
 def format_value(value):
@@ -278,15 +265,18 @@ def rule_failures(rule, base, new):
         worse = base - new if rule.better == "higher" else new - base
         verb = "dropped" if rule.better == "higher" else "rose"
         if rule.max_worse is not None and worse > rule.max_worse:
-            reasons.append(f"{verb} by {format_decimal(worse)}, more than {abs_key} "
-                           f"{format_decimal(rule.max_worse)}")
+            reasons.append(
+                f"{verb} by {format_decimal(worse)}, more than {abs_key} "
+                f"{format_decimal(rule.max_worse)}"
+            )
         if rule.max_worse_pct is not None and worse * 100 > rule.max_worse_pct * abs(base):
             if base:
                 share = f"{float(worse * 100 / abs(base)):.3g} % of the base value"
             else:
                 share = f"{format_decimal(worse)} from a base of 0"
-            reasons.append(f"{verb} by {share}, more than {pct_key} "
-                           f"{format_decimal(rule.max_worse_pct)}")
+            reasons.append(
+                f"{verb} by {share}, more than {pct_key} {format_decimal(rule.max_worse_pct)}"
+            )
     if rule.minimum is not None and new < rule.minimum:
         reasons.append(f"below min {format_decimal(rule.minimum)}")
     if rule.maximum is not None and new > rule.maximum:
@@ -296,15 +286,20 @@ def rule_failures(rule, base, new):
 
 def judge(experiment, metric, base_value, new_value, rule, base_name, new_name=WORKSPACE):
     """One table row and its failure lines (each naming experiment, metric, values and rule)."""
-    values = (f"{experiment} {metric}: {format_value(base_value)} ({base_name}) -> "
-              f"{format_value(new_value)} ({new_name})")
+    values = (
+        f"{experiment} {metric}: {format_value(base_value)} ({base_name}) -> "
+        f"{format_value(new_value)} ({new_name})"
+    )
     rule_text = f" [rule: {rule.describe()}]" if rule else " [not gated]"
     sides = ((base_value, base_name), (new_value, new_name))
     problems = [value_problem(value, side) for value, side in sides]
     if any(problems):
         # A missing or unreadable file is one failure line for the experiment, not one per metric.
-        lines = [f"{values}: {problem}{rule_text}" for problem, (value, _) in zip(problems, sides)
-                 if problem and value not in (Gap.NO_FILE, Gap.UNREADABLE)]
+        lines = [
+            f"{values}: {problem}{rule_text}"
+            for problem, (value, _) in zip(problems, sides, strict=True)
+            if problem and value not in (Gap.NO_FILE, Gap.UNREADABLE)
+        ]
         problems = [problem for problem in problems if problem]
         verdict = "**FAIL**: " + "; ".join(problems)
         return Row(metric, base_value, new_value, "", verdict, True), lines
@@ -315,8 +310,10 @@ def judge(experiment, metric, base_value, new_value, rule, base_name, new_name=W
         return Row(metric, base_value, new_value, change, "not gated", False), []
     reasons = rule_failures(rule, base, new)
     if reasons:
-        return (Row(metric, base_value, new_value, change, "**FAIL**: " + "; ".join(reasons), True),
-                [f"{values}: {reason}{rule_text}" for reason in reasons])
+        return (
+            Row(metric, base_value, new_value, change, "**FAIL**: " + "; ".join(reasons), True),
+            [f"{values}: {reason}{rule_text}" for reason in reasons],
+        )
     checked = rule.describe().removeprefix(f"better {rule.better}, ")
     if base is None:
         checked += "; no base value, so only min/max apply"
@@ -326,44 +323,68 @@ def judge(experiment, metric, base_value, new_value, rule, base_name, new_name=W
 def _side_values(side, experiment, failures):
     """An experiment's metrics on one side, or the Gap every metric gets; notes file failures."""
     if experiment in side.errors:
-        failures.append(f"{experiment}: metrics file {side.paths[experiment]} "
-                        f"{side.errors[experiment]} {where(side.name)}")
+        failures.append(
+            f"{experiment}: metrics file {side.paths[experiment]} "
+            f"{side.errors[experiment]} {where(side.name)}"
+        )
         return Gap.NO_FILE if side.errors[experiment] == MISSING_FILE else Gap.UNREADABLE
     if side.metrics.get(experiment) == {}:
-        failures.append(f"{experiment}: metrics file {side.paths[experiment]} holds no metric "
-                        f"{where(side.name)}")
+        failures.append(
+            f"{experiment}: metrics file {side.paths[experiment]} holds no metric "
+            f"{where(side.name)}"
+        )
         return Gap.UNREADABLE
     if experiment in side.metrics:
         return side.metrics[experiment]
     if side.expects(experiment):
-        failures.append(f"{experiment}: no metrics file {where(side.name)}, though its params "
-                        f"list the experiment (dvc.yaml declares none for it)")
+        failures.append(
+            f"{experiment}: no metrics file {where(side.name)}, though its params "
+            f"list the experiment (dvc.yaml declares none for it)"
+        )
         return Gap.NO_FILE
     return Gap.NO_EXPERIMENT
 
 
 def compare(base, new, rules):
     """Compare two Sides under ``rules`` -> Comparison (call check_rule_names first)."""
-    failures = [f"{where(side.name)}: {problem}" for side in (base, new)
-                for problem in side.problems]
+    failures = [
+        f"{where(side.name)}: {problem}" for side in (base, new) for problem in side.problems
+    ]
     # In params order (the workspace's first), then any other metrics file.
-    experiments = dict.fromkeys([*(new.experiments or ()), *(base.experiments or ()),
-                                 *sorted(new.paths), *sorted(base.paths)])
+    experiments = dict.fromkeys(
+        [
+            *(new.experiments or ()),
+            *(base.experiments or ()),
+            *sorted(new.paths),
+            *sorted(base.paths),
+        ]
+    )
     tables = []
     for experiment in experiments:
         base_values = _side_values(base, experiment, failures)
         new_values = _side_values(new, experiment, failures)
-        notes = [f"{experiment} does not exist {where(side.name)}; nothing to compare with."
-                 for side, values in ((base, base_values), (new, new_values))
-                 if values is Gap.NO_EXPERIMENT]
+        notes = [
+            f"{experiment} does not exist {where(side.name)}; nothing to compare with."
+            for side, values in ((base, base_values), (new, new_values))
+            if values is Gap.NO_EXPERIMENT
+        ]
         experiment_rules = rules.get(experiment, {})
-        names = sorted(set(experiment_rules).union(*(values for values in (base_values, new_values)
-                                                     if isinstance(values, dict))))
+        names = sorted(
+            set(experiment_rules).union(
+                *(values for values in (base_values, new_values) if isinstance(values, dict))
+            )
+        )
         rows = []
         for metric in names:
-            row, lines = judge(experiment, metric,
-                               _value(base_values, metric), _value(new_values, metric),
-                               experiment_rules.get(metric), base.name, new.name)
+            row, lines = judge(
+                experiment,
+                metric,
+                _value(base_values, metric),
+                _value(new_values, metric),
+                experiment_rules.get(metric),
+                base.name,
+                new.name,
+            )
             rows.append(row)
             failures.extend(lines)
         tables.append(Table(experiment, rows, notes))
@@ -387,19 +408,14 @@ def diff_params(base, new):
     for key in sorted(set(base) | set(new)):
         old, now = base.get(key, missing), new.get(key, missing)
         if old != now:
-            rows.append((key, "—" if old is missing else json.dumps(old),
-                         "—" if now is missing else json.dumps(now)))
+            rows.append(
+                (
+                    key,
+                    "—" if old is missing else json.dumps(old),
+                    "—" if now is missing else json.dumps(now),
+                )
+            )
     return rows
-
-
-
-
-
-
-
-
-
-
 
 
 # --- report (pure) -------------------------------------------------------------------------
@@ -407,6 +423,7 @@ def diff_params(base, new):
 
 def markdown_table(header, rows, align=None):
     """A GitHub-flavoured Markdown table; ``|`` and line breaks in cells are escaped."""
+
     def cell(text):
         return " ".join(str(text).split()).replace("|", "\\|") or " "
 
@@ -419,19 +436,35 @@ def render_markdown(comparison, base_name, rules_path, params_rows, plots=None, 
     """The gate's Markdown report: verdict, failures, a table per experiment, params, plots."""
     status = "PASS" if comparison.passed else "FAIL"
     count = len(comparison.failures)
-    out = [f"# Metric gate: {status}", "",
-           f"Base: `{base_name}`. New: the workspace. Rules: `{rules_path}`. "
-           f"{count} failure{'' if count == 1 else 's'}.", ""]
+    out = [
+        f"# Metric gate: {status}",
+        "",
+        f"Base: `{base_name}`. New: the workspace. Rules: `{rules_path}`. "
+        f"{count} failure{'' if count == 1 else 's'}.",
+        "",
+    ]
     if comparison.failures:
         out += ["## Failures", "", *[f"- {line}" for line in comparison.failures], ""]
     for table in comparison.tables:
         out += [f"## {table.experiment}", ""]
         if table.rows:
-            out += [markdown_table(
-                ["metric", "base", "new", "change", "verdict"],
-                [[row.metric, format_value(row.base), format_value(row.new), row.change,
-                  row.verdict] for row in table.rows],
-                ["---", "---:", "---:", "---:", "---"]), ""]
+            out += [
+                markdown_table(
+                    ["metric", "base", "new", "change", "verdict"],
+                    [
+                        [
+                            row.metric,
+                            format_value(row.base),
+                            format_value(row.new),
+                            row.change,
+                            row.verdict,
+                        ]
+                        for row in table.rows
+                    ],
+                    ["---", "---:", "---:", "---:", "---"],
+                ),
+                "",
+            ]
         out += [f"Note: {note}" for note in table.notes] + ([""] if table.notes else [])
     out += ["## Params that differ", ""]
     if params_rows is None:
@@ -441,8 +474,12 @@ def render_markdown(comparison, base_name, rules_path, params_rows, plots=None, 
     else:
         out += ["None.", ""]
     if plots is not None:
-        out += ["## Plots", "", f"DVC's plots (training curves among them), `{base_name}` and the "
-                "workspace overlaid.", ""]
+        out += [
+            "## Plots",
+            "",
+            f"DVC's plots (training curves among them), `{base_name}` and the workspace overlaid.",
+            "",
+        ]
         for title, path in plots.images:
             relative = Path(os.path.relpath(Path(path).resolve(), Path(report_dir).resolve()))
             alt = re.sub(r"([\[\]\\])", r"\\\1", title)
@@ -457,13 +494,22 @@ def render_markdown(comparison, base_name, rules_path, params_rows, plots=None, 
 def parse_args(argv=None):
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="HEAD",
-                        help="git revision or DVC experiment to compare with (default: HEAD)")
+    parser.add_argument(
+        "--base",
+        default="HEAD",
+        help="git revision or DVC experiment to compare with (default: HEAD)",
+    )
     parser.add_argument("--rules", default="gate.yaml", help="rules file (default: gate.yaml)")
-    parser.add_argument("--report", default="reports/gate.md",
-                        help="where to write the Markdown report (default: reports/gate.md)")
-    parser.add_argument("--plots-dir", help="draw DVC's plots (training curves among them) of "
-                        "both sides to PNGs here, linked from the report")
+    parser.add_argument(
+        "--report",
+        default="reports/gate.md",
+        help="where to write the Markdown report (default: reports/gate.md)",
+    )
+    parser.add_argument(
+        "--plots-dir",
+        help="draw DVC's plots (training curves among them) of "
+        "both sides to PNGs here, linked from the report",
+    )
     return parser.parse_args(argv)
 
 
@@ -472,8 +518,10 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         if args.base.strip() in ("", WORKSPACE):
-            raise GateError(f"--base: got {args.base!r}, expected a git revision or DVC "
-                            "experiment (the workspace is always the new side)")
+            raise GateError(
+                f"--base: got {args.base!r}, expected a git revision or DVC "
+                "experiment (the workspace is always the new side)"
+            )
         rules = load_rules(args.rules)
         base, new = read_sides(args.base)
         check_rule_names(rules, base, new, args.rules)
@@ -484,8 +532,9 @@ def main(argv=None):
     plots = render_plots(args.base, args.plots_dir) if args.plots_dir else None
     report_path = Path(args.report)
     params_rows = diff_params(base.params, new.params)
-    report = render_markdown(comparison, args.base, args.rules, params_rows, plots,
-                             report_path.parent)
+    report = render_markdown(
+        comparison, args.base, args.rules, params_rows, plots, report_path.parent
+    )
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(report)
     sys.stdout.write(report)

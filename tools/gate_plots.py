@@ -28,15 +28,19 @@ def vega_specs(plots_json, base):
                 continue
             specs.append((title, item["content"]))
             if base not in item.get("revisions", []):
-                notes.append(f"{title}: no data from {base} (its outputs are not in the local "
-                             f"DVC cache, or its dvc.yaml does not define this plot)")
+                notes.append(
+                    f"{title}: no data from {base} (its outputs are not in the local "
+                    f"DVC cache, or its dvc.yaml does not define this plot)"
+                )
     for error in plots_json.get("errors") or []:
         place = " ".join(str(error[key]) for key in ("name", "rev") if error.get(key))
         notes.append(f"{place}: {error.get('msg') or error.get('type')}")
     if not specs:
-        notes.append("nothing drawn: no data-series (Vega) plot has data on either side"
-                     if plots_json.get("data") else
-                     "nothing drawn: dvc.yaml defines no data-series (Vega) plots")
+        notes.append(
+            "nothing drawn: no data-series (Vega) plot has data on either side"
+            if plots_json.get("data")
+            else "nothing drawn: dvc.yaml defines no data-series (Vega) plots"
+        )
     return specs, notes
 
 
@@ -54,8 +58,11 @@ def render_plots(base, out_dir):
         plots.notes.append("plots not drawn: vl-convert-python is not installed")
         return plots
     with tempfile.TemporaryDirectory() as scratch:  # DVC copies image plots here; unused
-        result = subprocess.run([sys.executable, "-m", "dvc", "plots", "diff", base, "--json",
-                                 "-o", scratch], capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "dvc", "plots", "diff", base, "--json", "-o", scratch],
+            capture_output=True,
+            text=True,
+        )
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no output"]
         plots.notes.append(f"plots not drawn: dvc plots diff failed: {lines[-1]}")
@@ -70,7 +77,7 @@ def render_plots(base, out_dir):
         path = Path(out_dir) / f"{slug(title)}.png"
         try:
             path.write_bytes(vl_convert.vegalite_to_png(spec, scale=2))
-        except Exception as error:  # noqa: BLE001 - a plot that fails to draw is only a note
+        except Exception as error:
             plots.notes.append(f"{title}: not drawn ({one_line(error)})")
             continue
         plots.images.append((title, path))

@@ -35,8 +35,12 @@ class Rule:
     def describe(self):
         """The rule as written, e.g. ``better higher, max_drop 0.005, min 0.92``."""
         abs_key, pct_key = TOLERANCES[self.better]
-        limits = [(abs_key, self.max_worse), (pct_key, self.max_worse_pct),
-                  ("min", self.minimum), ("max", self.maximum)]
+        limits = [
+            (abs_key, self.max_worse),
+            (pct_key, self.max_worse_pct),
+            ("min", self.minimum),
+            ("max", self.maximum),
+        ]
         given = [f"{key} {format_decimal(value)}" for key, value in limits if value is not None]
         return ", ".join([f"better {self.better}", *given])
 
@@ -73,19 +77,23 @@ def parse_rule(path, raw, source="gate.yaml"):
         if key not in RULE_KEYS:
             close = difflib.get_close_matches(str(key), RULE_KEYS, n=1)
             hint = f"did you mean {close[0]}? " if close else ""
-            raise GateError(f"{source}: {path}.{key}: unknown key; {hint}"
-                            f"allowed: {', '.join(RULE_KEYS)}")
+            raise GateError(
+                f"{source}: {path}.{key}: unknown key; {hint}allowed: {', '.join(RULE_KEYS)}"
+            )
     if "better" not in raw:
-        raise GateError(f"{source}: {path}.better: missing; every rule needs "
-                        "better: higher or lower")
+        raise GateError(
+            f"{source}: {path}.better: missing; every rule needs better: higher or lower"
+        )
     better = raw["better"]
     if better not in DIRECTIONS:
         _bad(source, f"{path}.better", better, "higher or lower")
     other = DIRECTIONS[1 - DIRECTIONS.index(better)]
-    for wrong, right in zip(TOLERANCES[other], TOLERANCES[better]):
+    for wrong, right in zip(TOLERANCES[other], TOLERANCES[better], strict=True):
         if wrong in raw:
-            raise GateError(f"{source}: {path}.{wrong}: applies to better: {other}; "
-                            f"with better: {better} use {right}")
+            raise GateError(
+                f"{source}: {path}.{wrong}: applies to better: {other}; "
+                f"with better: {better} use {right}"
+            )
     limits = {}
     for key in (*TOLERANCES[better], "min", "max"):
         if key in raw:
@@ -96,13 +104,16 @@ def parse_rule(path, raw, source="gate.yaml"):
                 _bad(source, f"{path}.{key}", raw[key], f"{expected} (write 0.001, not 1e-3)")
             limits[key] = value
     if not limits:
-        raise GateError(f"{source}: {path}: no limit; give at least one of "
-                        f"{', '.join(TOLERANCES[better])}, min, max")
+        raise GateError(
+            f"{source}: {path}: no limit; give at least one of "
+            f"{', '.join(TOLERANCES[better])}, min, max"
+        )
     if "min" in limits and "max" in limits and limits["min"] > limits["max"]:
         raise GateError(f"{source}: {path}: min {raw['min']} is above max {raw['max']}")
     abs_key, pct_key = TOLERANCES[better]
-    return Rule(better, limits.get(abs_key), limits.get(pct_key), limits.get("min"),
-                limits.get("max"))
+    return Rule(
+        better, limits.get(abs_key), limits.get(pct_key), limits.get("min"), limits.get("max")
+    )
 
 
 def parse_rules(raw, source="gate.yaml"):
@@ -115,8 +126,10 @@ def parse_rules(raw, source="gate.yaml"):
     for experiment, metrics in raw.items():
         if not isinstance(metrics, dict) or not metrics:
             _bad(source, str(experiment), metrics, "a mapping of metric -> rule")
-        rules[str(experiment)] = {str(metric): parse_rule(f"{experiment}.{metric}", rule, source)
-                                  for metric, rule in metrics.items()}
+        rules[str(experiment)] = {
+            str(metric): parse_rule(f"{experiment}.{metric}", rule, source)
+            for metric, rule in metrics.items()
+        }
     return rules
 
 

@@ -1,6 +1,6 @@
 """CI's reproduction check: did `make repro` rewrite any committed output, and where did it start?
 
-On an x86-64-v3 machine (the reference kind, stages/cpu.py) every output must come out with
+On an x86-64-v3 machine (the reference kind, keras_blobs/cpu.py) every output must come out with
 the committed hash. When some do not, this names each output that changed and the first
 stage, in pipeline order, whose outputs changed: the stage to look at, since every later
 difference may only follow from it. Elsewhere bytes are not promised, and the check says so
@@ -18,22 +18,28 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from stages.cpu import describe, is_reference, x86_features
+from keras_blobs.cpu import describe, is_reference, x86_features
 
 
 def read_lock(text):
     """A dvc.lock's stages as {stage: {"deps": {path: md5}, "outs": {path: md5}}}, in file order."""
     stages = (YAML(typ="safe", pure=True).load(text) or {}).get("stages", {})
-    return {name: {kind: {entry["path"]: entry.get("md5") for entry in stage.get(kind, [])}
-                   for kind in ("deps", "outs")}
-            for name, stage in stages.items()}
+    return {
+        name: {
+            kind: {entry["path"]: entry.get("md5") for entry in stage.get(kind, [])}
+            for kind in ("deps", "outs")
+        }
+        for name, stage in stages.items()
+    }
 
 
 def pipeline_order(lock):
     """The stages in pipeline order: a stage after every stage whose outputs it reads."""
     producer = {path: name for name, stage in lock.items() for path in stage["outs"]}
-    graph = {name: {producer[path] for path in stage["deps"] if path in producer}
-             for name, stage in lock.items()}
+    graph = {
+        name: {producer[path] for path in stage["deps"] if path in producer}
+        for name, stage in lock.items()
+    }
     sorter = TopologicalSorter(graph)
     sorter.prepare()
     position = {name: i for i, name in enumerate(lock)}
@@ -69,12 +75,19 @@ def report(base, new):
         return ["every output in dvc.lock has its committed hash"]
     first = changes[0][0]
     inputs = changed_inputs(base, new, first)
-    cause = (f"its inputs changed too ({', '.join(inputs)})" if inputs else
-             "its inputs are the committed ones, so the difference starts in this stage")
-    lines = [f"first stage whose outputs differ: {first}; {cause}",
-             "outputs that differ (pipeline order):"]
-    lines += [f"  {stage}: {path}  {before or 'absent'} -> {after or 'absent'}"
-              for stage, path, before, after in changes]
+    cause = (
+        f"its inputs changed too ({', '.join(inputs)})"
+        if inputs
+        else "its inputs are the committed ones, so the difference starts in this stage"
+    )
+    lines = [
+        f"first stage whose outputs differ: {first}; {cause}",
+        "outputs that differ (pipeline order):",
+    ]
+    lines += [
+        f"  {stage}: {path}  {before or 'absent'} -> {after or 'absent'}"
+        for stage, path, before, after in changes
+    ]
     return lines
 
 
@@ -89,8 +102,10 @@ def main(argv=None):
     machine, features = platform.machine(), x86_features()
     print(f"repro check: {describe(machine, features)}")
     if not is_reference(machine, features):
-        print("repro check: hashes not compared; what was checked instead is the metric gate "
-              "(make gate BASE=HEAD): its rules against the committed metrics")
+        print(
+            "repro check: hashes not compared; what was checked instead is the metric gate "
+            "(make gate BASE=HEAD): its rules against the committed metrics"
+        )
         return 0
     base = read_lock(git("show", f"{args.base}:dvc.lock"))
     new = read_lock(Path("dvc.lock").read_text())
@@ -100,8 +115,10 @@ def main(argv=None):
     if files:
         print(f"repro check: files that differ from {args.base}: {', '.join(files)}")
         if not changed_outputs(base, new):
-            print("repro check: only dependencies changed: the committed dvc.lock is not the "
-                  "one its code and params give (run make repro and commit dvc.lock)")
+            print(
+                "repro check: only dependencies changed: the committed dvc.lock is not the "
+                "one its code and params give (run make repro and commit dvc.lock)"
+            )
     return 1 if files else 0
 
 

@@ -1,0 +1,143 @@
+"""Drawing helpers: each draws on an ``ax`` it is given and never creates or saves a figure."""
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import ListedColormap
+
+
+def class_colors(n_classes):
+    """The one palette used for every class colour: surfaces, points and legends."""
+    palette = colormaps["tab10" if n_classes <= 10 else "tab20"]
+    return [palette(i % palette.N) for i in range(n_classes)]
+
+
+def boundary_grid(plot, X_reference):
+    """A grid_points x grid_points grid on the first two features.
+
+    Any other features are held at their mean in ``X_reference``. Returns the two
+    axes' coordinates and the grid as model inputs (grid_points**2 x d).
+    """
+    axis = np.linspace(plot.grid_min, plot.grid_max, plot.grid_points)
+    xx, yy = np.meshgrid(axis, axis)
+    n_features = X_reference.shape[1]
+    X_grid = np.tile(X_reference.mean(axis=0), (xx.size, 1))
+    X_grid[:, 0] = xx.ravel()
+    if n_features > 1:
+        X_grid[:, 1] = yy.ravel()
+    return axis, axis, X_grid
+
+
+def _second_feature(X):
+    """A 1-feature dataset is drawn on a line (second coordinate 0)."""
+    return X[:, 1] if X.shape[1] > 1 else np.zeros(len(X))
+
+
+def draw_points(ax, X, labels, n_classes, **scatter_kwargs):
+    """Scatter points on the first two features, coloured by class."""
+    colors = np.array(class_colors(n_classes))
+    ax.scatter(
+        X[:, 0],
+        _second_feature(X),
+        c=colors[labels],
+        s=14,
+        edgecolors="black",
+        linewidths=0.3,
+        **scatter_kwargs,
+    )
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+
+
+def draw_decision_boundary(ax, x_axis, y_axis, grid_classes, n_classes):
+    """Colour the grid by predicted class (grid_classes: len(y_axis) x len(x_axis))."""
+    cmap = ListedColormap(class_colors(n_classes))
+    ax.pcolormesh(
+        x_axis,
+        y_axis,
+        grid_classes,
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=n_classes - 0.5,
+        alpha=0.3,
+        shading="auto",
+    )
+    ax.set_xlim(x_axis[0], x_axis[-1])
+    ax.set_ylim(y_axis[0], y_axis[-1])
+
+
+def draw_class_legend(ax, n_classes):
+    colors = class_colors(n_classes)
+    handles = [
+        ax.scatter([], [], color=colors[j], s=14, label=f"class {j}") for j in range(n_classes)
+    ]
+    ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.8)
+
+
+def draw_regression(ax, train, test, x_curve, y_curve):
+    """Train and test points, the noise-free function and the model's fitted curve."""
+    ax.scatter(train["x0"], train["y"], s=6, color="0.7", label="train")
+    ax.scatter(test["x0"], test["y"], s=8, color="tab:blue", label="test")
+    truth = pd.concat([train, test]).sort_values("x0")
+    ax.plot(
+        truth["x0"],
+        truth["y_oracle"],
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label="noise-free",
+    )
+    ax.plot(x_curve, y_curve, color="tab:red", linewidth=2, label="model")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="upper right", fontsize="small")
+
+
+def draw_heatmap(ax, matrix, row_labels, column_labels, title):
+    """A matrix as a diverging heatmap with each value written in its cell."""
+    limit = max(float(np.abs(matrix).max()), 1e-12)
+    ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    for (i, j), value in np.ndenumerate(matrix):
+        color = "white" if abs(value) > limit / 2 else "black"  # readable on dark cells
+        ax.text(j, i, f"{value:.3f}", ha="center", va="center", color=color)
+    ax.set_xticks(range(matrix.shape[1]), column_labels)
+    ax.set_yticks(range(matrix.shape[0]), row_labels)
+    ax.set_title(title)
+
+
+def draw_mapped_points(ax, Z, labels, n_classes, title, bias=None):
+    """Points in score space (first two coordinates), optionally with the bias as an arrow."""
+    colors = np.array(class_colors(n_classes))
+    second = Z[:, 1] if Z.shape[1] > 1 else np.zeros(len(Z))
+    ax.scatter(Z[:, 0], second, c=colors[labels], s=10, edgecolors="black", linewidths=0.2)
+    if bias is not None:
+        ax.annotate(
+            "",
+            xy=(bias[0], bias[1] if len(bias) > 1 else 0.0),
+            xytext=(0.0, 0.0),
+            arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 2},
+        )
+        ax.text(bias[0], bias[1] if len(bias) > 1 else 0.0, "  b", fontsize="large")
+    ax.axhline(0, color="0.6", linewidth=0.5)
+    ax.axvline(0, color="0.6", linewidth=0.5)
+    ax.set_xlabel("z0")
+    ax.set_ylabel("z1")
+    ax.set_title(title)
+
+
+def draw_probabilities(ax, probabilities, labels, n_classes):
+    """Softmax outputs p0 against p1, coloured by true class."""
+    colors = np.array(class_colors(n_classes))
+    ax.scatter(
+        probabilities[:, 0],
+        probabilities[:, 1],
+        c=colors[labels],
+        s=10,
+        edgecolors="black",
+        linewidths=0.2,
+    )
+    ax.set_xlabel("p0 = softmax(z)[0]")
+    ax.set_ylabel("p1 = softmax(z)[1]")
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title("softmax outputs")

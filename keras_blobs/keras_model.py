@@ -1,0 +1,173 @@
+"""Keras models: build, compile, train, save byte-stably and export the weights.
+
+This is the only module that imports TensorFlow (about 4-5 s per process), so only
+the train stage pays for it; evaluation and plotting use keras_blobs.inference.
+"""
+
+import json
+import math
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # quiet, and the same kernels everywhere
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_blobs.errors import DivergedError, PipelineError
+from keras_blobs.files import write_atomic
+
+LOSSES = {"classification": "categorical_crossentropy", "regression": "mean_squared_error"}
+# Inside a .keras zip, what changes from one save to the next while the model does not.
+_FIXED_DATE_SAVED = "1980-01-01@00:00:00"
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def build_model(n_features, n_outputs, model_settings):
+    """Hidden Dense layers, then the scores z = W.x + b ("wx_b"), then the output activation.
+
+    With ``hidden_units: []`` this is the notebook's linear softmax classifier.
+    """
+    model = keras.Sequential(name="classifier_or_regressor")
+    model.add(keras.Input(shape=(n_features,)))
+    for i, width in enumerate(model_settings.hidden_units):
+        model.add(
+            keras.layers.Dense(
+                width, activation=model_settings.hidden_activation, name=f"hidden_{i}"
+            )
+        )
+    model.add(keras.layers.Dense(n_outputs, name="wx_b"))
+    model.add(keras.layers.Activation(model_settings.output_activation, name="output"))
+    return model
+
+
+def compile_model(model, task, train_settings, steps_per_epoch):
+    """Compile with the named optimizer; one compiled call runs a whole epoch of steps.
+
+    ``steps_per_execution`` removes the per-step Python overhead of tiny batches
+    without changing the arithmetic: the weights are bit-identical.
+    """
+    optimizer = keras.optimizers.get(
+        {
+            "class_name": train_settings.optimizer,
+            "config": {"learning_rate": train_settings.learning_rate},
+        }
+    )
+    metrics = ["accuracy"] if task == "classification" else []
+    model.compile(
+        optimizer=optimizer, loss=LOSSES[task], metrics=metrics, steps_per_execution=steps_per_epoch
+    )
+
+
+def train_model(
+    X_train, Y_train, X_test, Y_test, task, model_settings, train_settings, history_path
+):
+    """Seed, build, compile and fit a model; the test split is validated every epoch.
+
+    Returns the trained model. The per-epoch history goes to ``history_path`` (CSV).
+    Raises DivergedError if the loss becomes NaN or infinite.
+    """
+    keras.utils.set_random_seed(train_settings.seed)
+    tf.config.experimental.enable_op_determinism()
+    steps_per_epoch = math.ceil(len(X_train) / train_settings.batch_size)
+    model = build_model(X_train.shape[1], Y_train.shape[1], model_settings)
+    compile_model(model, task, train_settings, steps_per_epoch)
+    history = model.fit(
+        X_train,
+        Y_train,
+        batch_size=train_settings.batch_size,
+        epochs=train_settings.epochs,
+        # The default number of steps, given explicitly: Keras then builds the arrays'
+        # input pipeline once per epoch instead of twice (same batches, same weights).
+        steps_per_epoch=steps_per_epoch,
+        # The whole test split as one batch in a tf.data pipeline, which Keras iterates
+        # again each epoch instead of rebuilding it. Validation never touches the weights.
+        validation_data=tf.data.Dataset.from_tensors((X_test, Y_test)),
+        verbose=2,
+        callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.CSVLogger(history_path)],
+    )
+    losses = history.history["loss"]
+    if not np.isfinite(losses).all():
+        raise DivergedError(
+            f"training diverged (loss {losses[-1]} at epoch {len(losses)}) with "
+            f"learning_rate={train_settings.learning_rate}; try a smaller learning rate"
+        )
+    return model
+
+
+def save_model(model, path):
+    """Save a real .keras file whose bytes depend only on the model.
+
+    ``model.save`` stamps the save date, zip entry times and Python object ids into
+    the archive; those are replaced with fixed values, everything else is kept.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "model.keras"
+        model.save(saved)
+        write_atomic(path, lambda out: _normalize_keras_zip(saved, out))
+
+
+def _normalize_keras_zip(source, target):
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for info in zin.infolist():
+            content = zin.read(info)
+            if info.filename == "metadata.json":
+                metadata = json.loads(content)
+                metadata["date_saved"] = _FIXED_DATE_SAVED
+                content = json.dumps(metadata).encode()
+            elif info.filename == "config.json":
+                content = json.dumps(_renumber_shared_ids(json.loads(content))).encode()
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
+            entry.compress_type = info.compress_type
+            entry.external_attr = info.external_attr
+            zout.writestr(entry, content)
+
+
+def _renumber_shared_ids(config):
+    """Replace Keras' ``shared_object_id`` values (Python ids) by 0, 1, 2... in order."""
+    numbers = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            return {
+                key: (
+                    numbers.setdefault(value, len(numbers))
+                    if key == "shared_object_id"
+                    else walk(value)
+                )
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(config)
+
+
+def load_model(path):
+    """Load a .keras model in safe mode (no arbitrary code from the file)."""
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a damaged archive
+        raise PipelineError(f"{path}: not a loadable Keras model ({error})") from None
+
+
+def export_weights(model):
+    """The Dense layers' kernels, biases and activations as plain lists, for NumPy inference."""
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    return {
+        "layers": [
+            {
+                "name": layer.name,
+                "kernel": layer.kernel.numpy().tolist(),
+                "bias": layer.bias.numpy().tolist(),
+                "activation": keras.activations.serialize(layer.activation),
+            }
+            for layer in dense
+        ],
+        "output_activation": keras.activations.serialize(model.layers[-1].activation),
+    }

@@ -1,0 +1,218 @@
+"""bench: its helpers, a tiny training comparison, the notebook script and DVC timings."""
+
+import shutil
+import sys
+
+import pytest
+
+from bench import pipeline, report, scale, stats
+from bench.repo import bench_env, run_timed
+from keras_blobs import cpu
+from tools.workspace import REPO, get_param, set_params, stage_commands
+
+IMPORTTIME_LOG = """\
+import time: self [us] | cumulative | imported package
+import time:       100 |        100 |     tensorflow.python
+import time:       200 |        300 |   tensorflow
+import time:        50 |        350 | keras_blobs.keras_model
+import time:        40 |         40 | numpy
+import time:        10 |         10 |   keras.src
+import time:        20 |         30 | keras
+"""
+
+
+MACHINE = {
+    "date": "2030-01-01 00:00 UTC",
+    "cpu": "cpu",
+    "cores": 2,
+    "memory_gb": 8.0,
+    "load": 0.1,
+    "commit": "abc",
+    "versions": {"Python": "3.11"},
+}
+OPTIONS = {"repeats": 1, "scale_repeats": 1, "quick": True}
+
+
+def test_median_and_growth_exponent():
+    assert stats.median([3.0, 1.0, 2.0]) == 2.0
+    assert stats.growth_exponent(10, 1.0, 100, 10.0) == pytest.approx(1.0)
+    assert stats.growth_exponent(10, 1.0, 100, 100.0) == pytest.approx(2.0)
+
+
+def test_markdown_table():
+    assert stats.markdown_table(["a", "b"], [(1, "x")]) == "| a | b |\n|---|---|\n| 1 | x |\n"
+
+
+def test_import_seconds_counts_each_package_once_wherever_it_was_imported():
+    assert stats.import_seconds(IMPORTTIME_LOG) == pytest.approx((350 + 40 + 30) / 1e6)
+    # TensorFlow inside keras_blobs.keras_model's import, and Keras at the top, are both found.
+    assert stats.import_seconds(IMPORTTIME_LOG, scale.TENSORFLOW) == pytest.approx(330 / 1e6)
+
+
+def test_stage_commands_come_from_dvc_yaml():
+    commands = stage_commands(REPO, "blobs4")
+    assert set(scale.CHAIN) | {"validate"} <= set(commands)
+    for stage in scale.CHAIN:
+        assert commands[stage][:3] == ["python", "-m", f"stages.{stage}"]
+        assert any("blobs4" in arg for arg in commands[stage])
+
+
+def test_set_params_changes_one_value(tmp_path):
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    set_params(tmp_path, {"experiments.blobs4.train.epochs": 11})
+    assert get_param(tmp_path, "experiments.blobs4.train.epochs") == 11
+    assert get_param(tmp_path, "experiments.blobs2.train.epochs") == 100
+    with pytest.raises(KeyError, match="experiments.blobs4.train.epoch"):
+        set_params(tmp_path, {"experiments.blobs4.train.epoch": 1})
+
+
+def test_run_timed_reports_peak_memory_and_when_a_file_changed(tmp_path):
+    code = (
+        "import time, pathlib; block = b'x' * (200 * 2**20); time.sleep(0.3); "
+        "pathlib.Path('out.txt').write_text('new'); time.sleep(0.3)"
+    )
+    (tmp_path / "out.txt").write_text("old")
+    timed = run_timed(
+        [sys.executable, "-c", code],
+        tmp_path,
+        watch=lambda: (tmp_path / "out.txt").read_text() == "new",
+    )
+    assert timed.returncode == 0 and timed.peak_rss_mb > 200
+    assert 0.25 < timed.watched_seconds < timed.seconds - 0.2
+
+
+def test_report_names_a_missed_target():
+    results = {
+        "training": {
+            "notebook_seconds": [10.0],
+            "pipeline_seconds": [4.0],
+            "steps": 8000,
+            "weights_identical": True,
+            "data_identical": True,
+            "batch_size": 4,
+            "epochs": 10,
+        },
+        "notebook": {"seconds": [20.0]},
+        "noop": {"seconds": [0.9]},
+    }
+    rows = {what: met for what, _, _, met in report.target_rows(results)}
+    assert rows == {
+        "blobs4 training, pipeline against notebook-style `model.fit`": False,
+        "the same weights, bit for bit": True,
+        "no-op `dvc repro`": True,
+    }
+    markdown = report.render(results, MACHINE, OPTIONS)
+    assert "| 2.5x faster | >= 5x | **no** |" in markdown
+    assert "Missed: blobs4 training" in markdown
+
+
+def test_native_env_drops_the_inherited_caps(monkeypatch):
+    caps = cpu.kernel_caps("x86_64", {"avx2", "fma"})
+    for name, value in caps.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(cpu.NATIVE_SWITCH, raising=False)
+    assert caps.items() <= bench_env().items() and cpu.NATIVE_SWITCH not in bench_env()
+    native = bench_env(native=True)
+    assert native[cpu.NATIVE_SWITCH] == "1" and not set(caps) & set(native)
+
+
+def kernels_side(pipeline_seconds, notebook_seconds, digests, train_seconds, train_peaks):
+    return {
+        "training": {
+            "pipeline_seconds": pipeline_seconds,
+            "notebook_seconds": notebook_seconds,
+            "weights_sha256": digests,
+        },
+        "scale": {"train": {"seconds": train_seconds, "peak_mb": train_peaks}},
+    }
+
+
+def test_kernels_section_puts_pinned_against_native():
+    kernels = {
+        "features": ["avx2", "avx512f", "fma"],
+        "n_samples": 4_000_000,
+        "pinned": kernels_side([3.0, 5.0, 4.0], [20.0], ["ab" * 32] * 3, [60.0], [1100.0, 1200.0]),
+        "native": kernels_side([2.0], [16.0], ["ab" * 32], [40.0], [1600.0]),
+    }
+    markdown = report.render({"kernels": kernels}, MACHINE, OPTIONS)
+    assert "## What pinning the CPU kernels costs" in markdown
+    assert "This CPU: avx2+avx512f+fma." in markdown
+    assert (
+        "| run | pinned s | native s | pinned / native | pinned peak MB | native peak MB "
+        "| pinned / native |"
+    ) in markdown
+    assert (
+        "| blobs4 training: the pipeline's `train_model` | 4.00 | 2.00 | 2.00x | - | - | - |"
+        in markdown
+    )
+    assert "| blobs4 training: notebook-style `model.fit` | 20.00 | 16.00 | 1.25x |" in markdown
+    assert "| `train` at n=4,000,000 | 60.00 | 40.00 | 1.50x | 1200 | 1600 | 0.75x |" in markdown
+    assert (
+        "native against pinned: bit-identical in every run (SHA-256 abababababababab...)"
+        in markdown
+    )
+    kernels["native"]["training"]["weights_sha256"] = ["cd" * 32]
+    assert (
+        "native against pinned: NOT bit-identical (pinned abababababababab, "
+        in report.section_kernels(kernels)
+    )
+
+
+def test_kernels_section_without_avx512_shows_the_pinned_side_only():
+    kernels = {
+        "features": ["avx2", "fma"],
+        "n_samples": 40_000,
+        "pinned": kernels_side([3.0], [20.0], ["ab" * 32], [6.0], [700.0]),
+    }
+    markdown = report.section_kernels(kernels)
+    assert "| run | pinned s | pinned peak MB |" in markdown
+    assert "| blobs4 training: the pipeline's `train_model` | 3.00 | - |" in markdown
+    assert "| `train` at n=40,000 | 6.00 | 700 |" in markdown
+    assert markdown.endswith("\nNative not measured: this CPU has no AVX-512.\n")
+
+
+def test_training_comparison_gives_identical_weights():
+    from bench import training
+    from keras_blobs.settings import load_params
+
+    experiment = training.shrink(
+        load_params(REPO / "params.yaml")["blobs4"], n_samples=200, epochs=1
+    )
+    results = training.compare_training(experiment, repeats=1)
+    assert results["weights_identical"] and results["data_identical"]
+    assert [len(digest) for digest in results["weights_sha256"]] == [64]
+    assert results["steps"] == 40  # 160 training points in batches of 4
+
+
+def test_notebook_script_draws_its_pictures(tmp_path):
+    from bench import notebook
+
+    notebook.run_blobs4(tmp_path, n_samples=200, epochs=1)
+    notebook.run_blobs2(tmp_path, n_samples=200, epochs=1)
+    notebook.run_regression(tmp_path, n_samples=100, epochs=1)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "blobs2_anatomy.png",
+        "blobs2_weights.png",
+        "blobs4_decision_boundary.png",
+        "blobs4_predictions.png",
+        "regression_fit.png",
+    ]
+
+
+@pytest.mark.e2e
+def test_noop_and_edit_timings_on_a_small_pipeline(small_pipeline):
+    assert len(pipeline.time_noop_repro(small_pipeline, 1)["seconds"]) == 1
+    epochs = pipeline.time_edit(small_pipeline, "epochs", "repro", 1)
+    assert epochs["stages"] == ["evaluate@blobs4", "plot@blobs4", "train@blobs4", "validate"]
+    assert 0 < epochs["seconds"][0] < epochs["done_seconds"][0]
+    grid = pipeline.time_edit(small_pipeline, "grid", "exp", 1)
+    assert grid["stages"] == ["plot@blobs4", "validate"]
+
+
+@pytest.mark.e2e
+def test_scale_runs_every_stage_of_the_chain(small_pipeline):
+    results = scale.measure_scale(small_pipeline, [400], 1)
+    stages = results[400]["stages"]
+    assert list(stages) == list(scale.CHAIN)
+    assert all(row["seconds"][0] > 0 and row["peak_mb"][0] > 10 for row in stages.values())
+    assert "data/blobs4/raw.parquet" in results[400]["files"]

@@ -1,0 +1,94 @@
+"""End to end: the real `dvc` commands on a small copy of the pipeline in a temporary repo."""
+
+import json
+
+import pytest
+
+from tests.conftest import run
+from tools.workspace import ran_stages
+
+pytestmark = pytest.mark.e2e
+
+ALL_STAGES = sorted(
+    ["validate"]
+    + [
+        f"{stage}@{name}"
+        for stage in ("generate", "split", "train", "evaluate", "plot")
+        for name in ("blobs4", "blobs2", "regression")
+    ]
+)
+
+
+def metrics_of(repo):
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).stdout)
+    return {path: values for path, values in shown[""]["data"].items()}
+
+
+def test_cold_run_runs_every_stage_and_writes_the_metrics(small_pipeline_template):
+    repo, output = small_pipeline_template
+    assert ran_stages(output) == ALL_STAGES
+    metrics = metrics_of(repo)
+    for name in ("blobs4", "blobs2"):
+        values = metrics[f"metrics/{name}.json"]["data"]
+        assert set(values) == {"test_accuracy", "test_loss", "bayes_accuracy", "logreg_accuracy"}
+        assert 0.25 <= values["test_accuracy"] <= 1 and values["test_loss"] > 0
+        assert 0.8 <= values["bayes_accuracy"] <= 1  # 40 test points, well-separated blobs
+    regression = metrics["metrics/regression.json"]["data"]
+    assert set(regression) == {"test_mse", "noise_floor_mse"}
+    assert 0.001 < regression["noise_floor_mse"] < 0.03  # noise_std 0.1 on 40 points
+    for name in ("blobs4", "blobs2"):
+        for picture in ("decision_boundary", "predictions", "anatomy"):
+            assert (repo / "plots" / name / f"{picture}.png").stat().st_size > 10_000
+    assert (repo / "plots" / "regression" / "fitted_function.png").exists()
+    assert (repo / "models" / "blobs4" / "model.keras").exists()
+
+
+def test_rerun_is_up_to_date(small_pipeline):
+    output = run(["dvc", "repro"], small_pipeline).stdout
+    assert ran_stages(output) == []
+    assert "Data and pipelines are up to date." in output
+    assert "up to date" in run(["dvc", "status"], small_pipeline).stdout
+
+
+def test_forced_rerun_reproduces_every_output_bit_for_bit(small_pipeline):
+    # One experiment's whole chain (CI forces all three at full size: .ci/run).
+    output = run(["dvc", "repro", "-f", "plot@blobs2"], small_pipeline).stdout
+    assert ran_stages(output) == [
+        "evaluate@blobs2",
+        "generate@blobs2",
+        "plot@blobs2",
+        "split@blobs2",
+        "train@blobs2",
+        "validate",
+    ]
+    assert run(["git", "status", "--porcelain"], small_pipeline).stdout == ""
+
+
+def test_changing_a_plot_setting_reruns_only_plotting(small_pipeline):
+    output = run(
+        ["dvc", "exp", "run", "-S", "experiments.blobs2.plot.grid_points=30"], small_pipeline
+    ).stdout
+    assert ran_stages(output) == ["plot@blobs2", "validate"]
+
+
+def test_a_new_experiment_with_more_classes_and_features_runs(small_pipeline):
+    params = (small_pipeline / "params.yaml").read_text()
+    params += """
+  blobs5d:
+    task: classification
+    data: {n_samples: 150, n_features: 5, centers: 3, cluster_std: 1.0, random_state: 1}
+    split: {test_size: 0.2, random_state: 0}
+    model: {hidden_units: [8], hidden_activation: tanh, output_activation: softmax}
+    train: {optimizer: adam, learning_rate: 0.05, batch_size: 16, epochs: 3, seed: 1}
+    plot: {grid_min: -15, grid_max: 15, grid_points: 20}
+"""
+    (small_pipeline / "params.yaml").write_text(params)
+    output = run(["dvc", "repro"], small_pipeline).stdout
+    assert ran_stages(output) == sorted(
+        ["validate"]
+        + [f"{stage}@blobs5d" for stage in ("generate", "split", "train", "evaluate", "plot")]
+    )
+    metrics = json.loads((small_pipeline / "metrics" / "blobs5d.json").read_text())
+    assert metrics["test_accuracy"] >= 0.9  # three well-separated 5-d blobs
+    assert (small_pipeline / "plots" / "blobs5d" / "decision_boundary.png").exists()
+    assert not (small_pipeline / "plots" / "blobs5d" / "anatomy.png").exists()  # not linear

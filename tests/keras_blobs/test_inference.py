@@ -1,0 +1,259 @@
+"""keras_blobs.inference: the NumPy forward pass, checked by hand and against Keras itself."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from keras_blobs import inference
+from keras_blobs.errors import InputError
+from keras_blobs.settings import Model
+
+# A 1-layer (linear softmax) and a 2-layer (relu hidden) model, small enough to check by hand.
+W1 = [[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]  # 2 features -> 3 classes
+B1 = [0.1, -0.2, 0.3]
+LINEAR = {
+    "layers": [{"name": "wx_b", "kernel": W1, "bias": B1, "activation": "linear"}],
+    "output_activation": "softmax",
+}
+HIDDEN_KERNEL = [[1.0, -1.0], [2.0, 0.5]]  # 2 features -> 2 hidden units
+HIDDEN_BIAS = [0.0, -1.0]
+OUT_KERNEL = [[1.0, 0.0, -1.0], [0.5, 2.0, 1.0]]  # 2 hidden -> 3 classes
+OUT_BIAS = [0.0, 0.1, 0.2]
+TWO_LAYER = {
+    "layers": [
+        {"name": "hidden_0", "kernel": HIDDEN_KERNEL, "bias": HIDDEN_BIAS, "activation": "relu"},
+        {"name": "wx_b", "kernel": OUT_KERNEL, "bias": OUT_BIAS, "activation": "linear"},
+    ],
+    "output_activation": "softmax",
+}
+X = np.array([[0.0, 0.0], [1.0, 2.0], [-1.5, 0.5], [3.0, -4.0]])
+
+
+def numpy_softmax(z):
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def write_weights(path, weights):
+    path.write_text(json.dumps(weights))
+    return path
+
+
+# --- softmax ---
+
+
+def test_softmax_rows_sum_to_one_and_match_the_formula():
+    z = np.array([[0.0, 1.0, 2.0], [-3.0, 0.5, 0.5], [4.0, 4.0, 4.0]])
+    p = inference.softmax(z)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(p, numpy_softmax(z), rtol=1e-14)
+    np.testing.assert_allclose(p[2], [1 / 3] * 3)
+    assert p[0].argmax() == 2
+
+
+def test_softmax_huge_scores_do_not_overflow():
+    z = np.array([[1000.0, 999.0, -1000.0], [1e300, 0.0, -1e300], [-1e4, -1e4, -1e4 + 1]])
+    with np.errstate(over="raise", invalid="raise"):  # exp(1000) would overflow
+        p = inference.softmax(z)
+    assert np.isfinite(p).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    e = 1 / (1 + np.exp(-1.0))
+    np.testing.assert_allclose(p[0], [e, 1 - e, 0.0], atol=1e-15)
+    np.testing.assert_allclose(p[1], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(p[2], numpy_softmax(np.array([[0.0, 0.0, 1.0]]))[0])
+
+
+def test_activations_table():
+    z = np.array([[-2.0, 0.0, 3.0]])
+    acts = inference.ACTIVATIONS
+    np.testing.assert_array_equal(acts["linear"](z), z)
+    np.testing.assert_array_equal(acts["relu"](z), [[0.0, 0.0, 3.0]])
+    np.testing.assert_allclose(acts["sigmoid"](z), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(acts["tanh"](z), np.tanh(z))
+    np.testing.assert_allclose(acts["softplus"](z), np.log1p(np.exp(z)))
+    np.testing.assert_allclose(acts["softmax"](z), numpy_softmax(z))
+
+
+# --- scores and predict against a direct NumPy computation ---
+
+
+def test_one_layer_scores_and_predict():
+    z = X @ np.array(W1) + np.array(B1)
+    np.testing.assert_allclose(inference.scores(LINEAR, X), z, rtol=1e-15)
+    np.testing.assert_allclose(inference.predict(LINEAR, X), numpy_softmax(z), rtol=1e-14)
+    # First row: x = 0, so z = b.
+    np.testing.assert_allclose(inference.scores(LINEAR, X)[0], B1)
+    # Second row by hand: [1, 2] @ W1 + b = [1.1, 3.8, -1.2].
+    np.testing.assert_allclose(inference.scores(LINEAR, X)[1], [1.1, 3.8, -1.2])
+
+
+def test_two_layer_scores_and_predict():
+    hidden = np.maximum(X @ np.array(HIDDEN_KERNEL) + np.array(HIDDEN_BIAS), 0.0)
+    z = hidden @ np.array(OUT_KERNEL) + np.array(OUT_BIAS)
+    np.testing.assert_allclose(inference.scores(TWO_LAYER, X), z, rtol=1e-15)
+    np.testing.assert_allclose(inference.predict(TWO_LAYER, X), numpy_softmax(z), rtol=1e-14)
+    # Row [3, -4]: hidden pre-activations [-5, -6] are cut to 0, so z is the output bias.
+    np.testing.assert_allclose(inference.scores(TWO_LAYER, X)[3], OUT_BIAS)
+
+
+def test_regression_predict_is_n_by_1():
+    weights = {
+        "layers": [{"name": "wx_b", "kernel": [[2.0]], "bias": [-1.0], "activation": "linear"}],
+        "output_activation": "sigmoid",
+    }
+    x = np.array([[-1.0], [0.5], [4.0]])
+    prediction = inference.predict(weights, x)
+    assert prediction.shape == (3, 1)
+    np.testing.assert_allclose(prediction[:, 0], 1 / (1 + np.exp(-(2 * x[:, 0] - 1))))
+    assert prediction[1, 0] == 0.5
+
+
+# --- against Keras ---
+
+
+@pytest.fixture(scope="module")
+def keras_model():
+    """keras_blobs.keras_model, imported only by the tests that need TensorFlow."""
+    from keras_blobs import keras_model
+
+    return keras_model
+
+
+def randomise(model, seed):
+    """Give every weight (biases included) a random value, so nothing is trivially zero."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in model.get_weights()])
+
+
+def test_export_weights_layout(keras_model):
+    model = keras_model.build_model(3, 4, Model((5,), "relu", "softmax"))
+    weights = keras_model.export_weights(model)
+    assert [(layer["name"], layer["activation"]) for layer in weights["layers"]] == [
+        ("hidden_0", "relu"),
+        ("wx_b", "linear"),
+    ]
+    assert weights["output_activation"] == "softmax"
+    assert np.array(weights["layers"][0]["kernel"]).shape == (3, 5)
+    assert np.array(weights["layers"][1]["kernel"]).shape == (5, 4)
+    assert np.array(weights["layers"][1]["bias"]).shape == (4,)
+    json.dumps(weights, allow_nan=False)  # plain JSON-ready lists
+
+
+@pytest.mark.parametrize(
+    "n_features, n_outputs, model_settings",
+    [
+        (3, 4, Model((5,), "relu", "softmax")),
+        (3, 4, Model((), "relu", "softmax")),
+        (2, 3, Model((4, 3), "tanh", "softmax")),
+        (1, 1, Model((), "relu", "sigmoid")),
+        (1, 1, Model((3,), "softplus", "linear")),
+    ],
+)
+def test_predict_matches_keras(keras_model, tmp_path, n_features, n_outputs, model_settings):
+    model = keras_model.build_model(n_features, n_outputs, model_settings)
+    randomise(model, seed=n_outputs + len(model_settings.hidden_units))
+    X_test = np.random.default_rng(0).normal(scale=2.0, size=(25, n_features)).astype(np.float32)
+
+    path = write_weights(tmp_path / "weights.json", keras_model.export_weights(model))
+    weights = inference.read_weights(path)
+
+    expected = model.predict(X_test, verbose=0)
+    actual = inference.predict(weights, X_test.astype(float))
+    assert actual.shape == expected.shape == (25, n_outputs)
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+    # The scores are the "wx_b" layer's output.
+    import keras
+
+    wx_b = keras.Model(model.inputs, model.get_layer("wx_b").output)
+    np.testing.assert_allclose(
+        inference.scores(weights, X_test.astype(float)),
+        wx_b.predict(X_test, verbose=0),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+# --- read_weights ---
+
+
+def test_read_weights_accepts_a_valid_file(tmp_path):
+    path = write_weights(tmp_path / "w.json", TWO_LAYER)
+    assert inference.read_weights(path) == TWO_LAYER
+
+
+def weights_error(path):
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: ") as caught:
+        inference.read_weights(path)
+    return str(caught.value)
+
+
+def test_read_weights_missing_file(tmp_path):
+    path = tmp_path / "weights.json"
+    assert weights_error(path) == f"{path}: missing (run the stage that writes it first)"
+
+
+def test_read_weights_not_json(tmp_path):
+    path = tmp_path / "weights.json"
+    path.write_text('{"layers": [')
+    assert weights_error(path).startswith(f"{path}: not valid JSON (")
+
+
+def broken(change):
+    """TWO_LAYER as JSON, with ``change`` applied to a fresh copy."""
+    weights = json.loads(json.dumps(TWO_LAYER))
+    change(weights)
+    return weights
+
+
+@pytest.mark.parametrize(
+    "weights, reason",
+    [
+        (
+            broken(lambda w: w["layers"][1].update(kernel=[[1.0, 0.0, -1.0]] * 3)),
+            "layer shapes do not chain",
+        ),
+        (
+            broken(lambda w: w["layers"][0].update(bias=[0.0, 0.0, 0.0])),
+            "layer shapes do not chain",
+        ),
+        (broken(lambda w: w["layers"][0].update(kernel=[1.0, 2.0])), "layer shapes do not chain"),
+        (broken(lambda w: w["layers"][0].update(kernel=[[1.0, 2.0], [3.0]])), "inhomogeneous"),
+        (
+            broken(lambda w: w["layers"][1]["kernel"][0].__setitem__(1, float("nan"))),
+            "non-finite weights",
+        ),
+        (
+            broken(lambda w: w["layers"][0]["bias"].__setitem__(0, float("inf"))),
+            "non-finite weights",
+        ),
+        (broken(lambda w: w["layers"][0].update(activation="gelu")), "unknown activation 'gelu'"),
+        (
+            broken(lambda w: w.update(output_activation="swish")),
+            "no layers or unknown output activation",
+        ),
+        (broken(lambda w: w.update(layers=[])), "no layers or unknown output activation"),
+        (broken(lambda w: w.pop("output_activation")), "'output_activation'"),
+        (broken(lambda w: w["layers"][0].pop("bias")), "'bias'"),
+        ([1, 2, 3], "list indices must be integers"),
+    ],
+)
+def test_read_weights_rejects_bad_contents(tmp_path, weights, reason):
+    # json.dumps writes NaN and Infinity, which Python's json reads back.
+    path = write_weights(tmp_path / "weights.json", weights)
+    message = weights_error(path)
+    assert message.startswith(f"{path}: not a weights file written by the train stage (")
+    assert reason in message
+
+
+def test_check_fits_names_the_file_when_the_features_differ(tmp_path):
+    weights = {
+        "layers": [
+            {"kernel": [[1.0, 0.0], [0.0, 1.0]], "bias": [0.0, 0.0], "activation": "linear"}
+        ],
+        "output_activation": "softmax",
+    }
+    inference.check_fits(weights, np.zeros((3, 2)), tmp_path / "w.json")
+    with pytest.raises(InputError, match=r"w\.json: the model takes 2 features, the data has 3$"):
+        inference.check_fits(weights, np.zeros((3, 3)), tmp_path / "w.json")

@@ -1,0 +1,670 @@
+"""keras_blobs.settings: params.yaml to typed, frozen settings; one-line errors for bad values."""
+
+import copy
+import json
+import re
+
+import pytest
+import yaml
+
+from keras_blobs import settings
+from keras_blobs.errors import SettingsError
+from tools.workspace import REPO
+
+
+@pytest.fixture(scope="module")
+def real_params():
+    """The repository's own params.yaml, as the validate stage reads it."""
+    return yaml.safe_load((REPO / "params.yaml").read_text())
+
+
+@pytest.fixture
+def params(real_params):
+    """A private, editable copy of the real params."""
+    return copy.deepcopy(real_params)
+
+
+def set_key(params, dotted, value):
+    """Set ``experiments.<...>`` in a params mapping, e.g. ``blobs4.train.epochs``."""
+    *parents, last = dotted.split(".")
+    node = params["experiments"]
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return params
+
+
+def parse_error(params):
+    """The message of the SettingsError parse_params raises, checked to be one line."""
+    with pytest.raises(SettingsError) as caught:
+        settings.parse_params(params)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+# --- valid params ---
+
+
+def test_real_params_parse_into_typed_experiments(real_params):
+    experiments = settings.parse_params(real_params)
+
+    assert list(experiments) == ["blobs4", "blobs2", "regression"]
+    blobs4 = experiments["blobs4"]
+    assert blobs4 == settings.Experiment(
+        name="blobs4",
+        task="classification",
+        data=settings.BlobsData(
+            n_samples=4000, n_features=2, centers=4, cluster_std=2.0, random_state=101
+        ),
+        split=settings.Split(test_size=0.2, random_state=42),
+        model=settings.Model(
+            hidden_units=(), hidden_activation="relu", output_activation="softmax"
+        ),
+        train=settings.Train(optimizer="sgd", learning_rate=0.01, batch_size=4, epochs=10, seed=0),
+        plot=settings.Plot(grid_min=-20.0, grid_max=20.0, grid_points=100),
+    )
+    assert blobs4.data.n_classes == 4
+    assert experiments["blobs2"].data.n_classes == 2
+    assert experiments["blobs2"].train.batch_size == 128
+
+
+def test_notebook_values_come_out_typed(real_params):
+    experiments = settings.parse_params(real_params)
+
+    blobs4 = experiments["blobs4"]
+    assert isinstance(blobs4.model.hidden_units, tuple)
+    assert isinstance(blobs4.data.cluster_std, float)
+    assert isinstance(blobs4.train.learning_rate, float)
+    assert type(blobs4.train.epochs) is int
+    # YAML's -20 / 20 become floats, the grid resolution stays an integer.
+    assert type(blobs4.plot.grid_min) is float and blobs4.plot.grid_min == -20.0
+    assert type(blobs4.plot.grid_points) is int
+
+    regression = experiments["regression"]
+    assert isinstance(regression.data, settings.CurveData)
+    assert regression.data == settings.CurveData(
+        n_samples=1000, x_min=-20.0, x_max=20.0, noise_std=0.1, random_state=0
+    )
+    assert type(regression.data.x_min) is float
+    assert regression.model.output_activation == "sigmoid"
+
+
+def test_settings_are_frozen(real_params):
+    blobs4 = settings.parse_params(real_params)["blobs4"]
+    with pytest.raises(AttributeError):
+        blobs4.train.epochs = 3  # type: ignore[misc]
+
+
+def test_hidden_units_and_centers_lists_become_tuples(params):
+    set_key(params, "blobs4.model.hidden_units", [16, 8])
+    set_key(params, "blobs4.data.centers", [[0, 0], [5, 5.5], [-5, 5]])
+
+    blobs4 = settings.parse_params(params)["blobs4"]
+
+    assert blobs4.model.hidden_units == (16, 8)
+    assert blobs4.data.centers == ((0.0, 0.0), (5.0, 5.5), (-5.0, 5.0))
+    assert all(type(c) is float for point in blobs4.data.centers for c in point)
+    assert blobs4.data.n_classes == 3
+
+
+def test_every_optimizer_and_activation_is_accepted(params):
+    for optimizer in settings.OPTIMIZERS:
+        set_key(params, "blobs4.train.optimizer", optimizer)
+        assert settings.parse_params(params)["blobs4"].train.optimizer == optimizer
+    for activation in settings.ACTIVATIONS:
+        if activation == "softmax":  # one output unit: softmax would always give 1
+            continue
+        set_key(params, "regression.model.output_activation", activation)
+        set_key(params, "regression.model.hidden_activation", activation)
+        model = settings.parse_params(params)["regression"].model
+        assert model.output_activation == activation == model.hidden_activation
+
+
+def test_batch_size_equal_to_training_set_is_accepted(params):
+    # 4000 samples, test_size 0.2 -> ceil(800) test, 3200 train.
+    set_key(params, "blobs4.train.batch_size", 3200)
+    assert settings.parse_params(params)["blobs4"].train.batch_size == 3200
+
+
+# --- one bad value at a time: full key path, value and what is allowed, on one line ---
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        # wrong type
+        (
+            "blobs4.train.epochs",
+            "10",
+            "experiments.blobs4.train.epochs: got '10', expected an integer >= 1",
+        ),
+        (
+            "blobs4.train.epochs",
+            True,
+            "experiments.blobs4.train.epochs: got True, expected an integer >= 1",
+        ),
+        (
+            "blobs4.train.epochs",
+            2.5,
+            "experiments.blobs4.train.epochs: got 2.5, expected an integer >= 1",
+        ),
+        (
+            "blobs4.train.learning_rate",
+            "0.01",
+            "experiments.blobs4.train.learning_rate: got '0.01', expected a finite number > 0",
+        ),
+        (
+            "blobs4.train.learning_rate",
+            True,
+            "experiments.blobs4.train.learning_rate: got True, expected a finite number > 0",
+        ),
+        (
+            "blobs4.split.test_size",
+            False,
+            "experiments.blobs4.split.test_size: got False, expected a number strictly between 0 and 1",
+        ),
+        (
+            "blobs4.model.hidden_units",
+            16,
+            "experiments.blobs4.model.hidden_units: got 16, expected a list of positive integers "
+            "(the hidden layers' widths; [] for none)",
+        ),
+        (
+            "blobs4.model.hidden_units",
+            [16, 0],
+            "experiments.blobs4.model.hidden_units: got [16, 0], expected a list of positive integers",
+        ),
+        (
+            "blobs4.train.seed",
+            None,
+            "experiments.blobs4.train.seed: got None, expected an integer >= 0",
+        ),
+        (
+            "regression.data.x_min",
+            "low",
+            "experiments.regression.data.x_min: got 'low', expected a finite number",
+        ),
+        (
+            "blobs4.plot.grid_min",
+            float("nan"),
+            "experiments.blobs4.plot.grid_min: got nan, expected a finite number",
+        ),
+        # out of range
+        (
+            "blobs4.train.epochs",
+            -1,
+            "experiments.blobs4.train.epochs: got -1, expected an integer >= 1",
+        ),
+        (
+            "blobs4.train.epochs",
+            0,
+            "experiments.blobs4.train.epochs: got 0, expected an integer >= 1",
+        ),
+        (
+            "blobs4.train.seed",
+            -1,
+            "experiments.blobs4.train.seed: got -1, expected an integer >= 0",
+        ),
+        (
+            "blobs4.split.test_size",
+            0,
+            "experiments.blobs4.split.test_size: got 0, expected a number strictly between 0 and 1",
+        ),
+        (
+            "blobs4.split.test_size",
+            1,
+            "experiments.blobs4.split.test_size: got 1, expected a number strictly between 0 and 1",
+        ),
+        (
+            "blobs4.split.test_size",
+            1.5,
+            "experiments.blobs4.split.test_size: got 1.5, expected a number strictly between 0 and 1",
+        ),
+        (
+            "blobs4.data.cluster_std",
+            0,
+            "experiments.blobs4.data.cluster_std: got 0, expected a finite number > 0",
+        ),
+        (
+            "blobs4.data.cluster_std",
+            float("inf"),
+            "experiments.blobs4.data.cluster_std: got inf, expected a finite number > 0",
+        ),
+        (
+            "blobs4.train.learning_rate",
+            0,
+            "experiments.blobs4.train.learning_rate: got 0, expected a finite number > 0",
+        ),
+        (
+            "blobs4.train.learning_rate",
+            -0.01,
+            "experiments.blobs4.train.learning_rate: got -0.01, expected a finite number > 0",
+        ),
+        (
+            "regression.data.noise_std",
+            0,
+            "experiments.regression.data.noise_std: got 0, expected a finite number > 0",
+        ),
+        (
+            "blobs4.data.centers",
+            1,
+            "experiments.blobs4.data.centers: got 1, expected an integer >= 2 (number of classes) "
+            "or a list of >= 2 centre coordinates",
+        ),
+        (
+            "blobs4.data.centers",
+            [[0, 0]],
+            "experiments.blobs4.data.centers: got [[0, 0]], expected an integer >= 2",
+        ),
+        (
+            "blobs4.data.centers",
+            [1, 2],
+            "experiments.blobs4.data.centers: got [1, 2], expected an integer >= 2",
+        ),
+        (
+            "blobs4.data.n_samples",
+            0,
+            "experiments.blobs4.data.n_samples: got 0, expected an integer >= 1",
+        ),
+        (
+            "blobs4.plot.grid_points",
+            0,
+            "experiments.blobs4.plot.grid_points: got 0, expected an integer >= 1",
+        ),
+        # unknown values
+        (
+            "blobs4.train.optimizer",
+            "sgdd",
+            "experiments.blobs4.train.optimizer: got 'sgdd', expected one of sgd, adam, adamw, rmsprop, "
+            "adagrad, adadelta, adamax, nadam",
+        ),
+        (
+            "blobs4.train.optimizer",
+            "SGD",
+            "experiments.blobs4.train.optimizer: got 'SGD', expected one of sgd",
+        ),
+        (
+            "blobs4.model.hidden_activation",
+            "gelu",
+            "experiments.blobs4.model.hidden_activation: got 'gelu', expected one of linear, relu, sigmoid, "
+            "tanh, softplus, softmax",
+        ),
+        (
+            "regression.model.output_activation",
+            "swish",
+            "experiments.regression.model.output_activation: got 'swish', expected one of linear, relu",
+        ),
+        (
+            "blobs4.task",
+            "clustering",
+            "experiments.blobs4.task: got 'clustering', expected one of classification, regression",
+        ),
+    ],
+)
+def test_bad_value_names_key_value_and_allowed(params, key, value, message):
+    set_key(params, key, value)
+    assert parse_error(params).startswith(message)
+
+
+@pytest.mark.parametrize(
+    "key, typo, suggestion",
+    [
+        ("blobs4.train", "epoch", "epochs"),
+        ("blobs2.model", "hidden_unit", "hidden_units"),
+        ("regression.data", "noise", "noise_std"),
+        ("blobs4.split", "testsize", "test_size"),
+    ],
+)
+def test_unknown_key_suggests_the_closest_one(params, key, typo, suggestion):
+    section = params["experiments"]
+    for part in key.split("."):
+        section = section[part]
+    section[typo] = section.pop(suggestion)
+
+    message = parse_error(params)
+
+    assert message.startswith(
+        f"experiments.{key}.{typo}: unknown key; did you mean {suggestion!r}? allowed: "
+    )
+    assert suggestion in message.split("allowed: ")[1].split(", ")
+
+
+def test_unknown_key_without_close_match_lists_the_allowed_keys(params):
+    params["experiments"]["blobs4"]["train"]["zzz"] = 1
+    assert parse_error(params) == (
+        "experiments.blobs4.train.zzz: unknown key; "
+        "allowed: optimizer, learning_rate, batch_size, epochs, seed"
+    )
+
+
+def test_unknown_section_and_top_level_key(params):
+    params["experiments"]["blobs4"]["plots"] = params["experiments"]["blobs4"]["plot"]
+    assert parse_error(params).startswith(
+        "experiments.blobs4.plots: unknown key; did you mean 'plot'?"
+    )
+
+    params = {"experiment": params["experiments"]}
+    assert parse_error(params).startswith(
+        "params.experiment: unknown key; did you mean 'experiments'? allowed: experiments"
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "blobs4.train.epochs",
+        "blobs4.data.centers",
+        "regression.data.x_max",
+        "blobs2.split.test_size",
+        "blobs4.plot",
+        "blobs4.task",
+    ],
+)
+def test_missing_key(params, key):
+    *parents, last = key.split(".")
+    node = params["experiments"]
+    for part in parents:
+        node = node[part]
+    del node[last]
+
+    assert parse_error(params) == f"experiments.{key}: missing; every experiment needs it"
+
+
+def test_section_that_is_not_a_mapping(params):
+    set_key(params, "blobs4.train", None)
+    assert parse_error(params) == (
+        "experiments.blobs4.train: got None, expected a mapping with keys "
+        "optimizer, learning_rate, batch_size, epochs, seed"
+    )
+
+
+@pytest.mark.parametrize("raw", [None, {}, []])
+def test_experiments_must_be_a_non_empty_mapping(raw):
+    with pytest.raises(
+        SettingsError, match=r"^experiments: got .*, expected a mapping of experiment names"
+    ):
+        settings.parse_params({"experiments": raw})
+
+
+def test_params_that_are_not_a_mapping():
+    with pytest.raises(
+        SettingsError, match=r"^params: got None, expected a mapping with keys experiments$"
+    ):
+        settings.parse_params(None)
+
+
+# --- checks involving more than one key ---
+
+
+def test_batch_size_larger_than_training_set(params):
+    set_key(params, "blobs4.train.batch_size", 3201)
+    assert parse_error(params) == (
+        "experiments.blobs4.train.batch_size: got 3201, "
+        "expected at most the training set size (3200)"
+    )
+
+
+def test_batch_size_uses_the_ceil_rule_for_the_test_side(params):
+    # 10 samples, test_size 0.25 -> ceil(2.5) = 3 test, 7 train.
+    set_key(params, "blobs2.data.n_samples", 10)
+    set_key(params, "blobs2.split.test_size", 0.25)
+    set_key(params, "blobs2.train.batch_size", 7)
+    assert settings.parse_params(params)["blobs2"].train.batch_size == 7
+
+    set_key(params, "blobs2.train.batch_size", 8)
+    assert "at most the training set size (7)" in parse_error(params)
+
+
+def test_test_size_leaving_an_empty_training_side(params):
+    set_key(params, "blobs4.split.test_size", 0.99999)  # ceil(3999.96) = 4000 test, 0 train
+    assert parse_error(params) == (
+        "experiments.blobs4.split.test_size: got 0.99999, "
+        "expected a fraction leaving both sides of n_samples=4000 non-empty"
+    )
+
+
+def test_tiny_dataset_leaves_an_empty_side(params):
+    set_key(params, "regression.data.n_samples", 1)
+    set_key(params, "regression.train.batch_size", 1)
+    assert parse_error(params).startswith(
+        "experiments.regression.split.test_size: got 0.2, "
+        "expected a fraction leaving both sides of n_samples=1 non-empty"
+    )
+
+
+def test_centers_list_with_wrong_dimension(params):
+    set_key(params, "blobs4.data.centers", [[0, 0, 0], [1, 1, 1]])
+    assert parse_error(params) == (
+        "experiments.blobs4.data.centers: got [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], "
+        "expected points with n_features=2 coordinates each"
+    )
+
+
+def test_centers_list_with_ragged_points(params):
+    set_key(params, "blobs4.data.centers", [[0, 0], [1, 1, 1]])
+    assert parse_error(params).startswith(
+        "experiments.blobs4.data.centers: got [[0.0, 0.0], "
+        "[1.0, 1.0, 1.0]], expected points with n_features=2"
+    )
+
+
+@pytest.mark.parametrize("grid_max", [20, -30])
+def test_grid_min_must_be_below_grid_max(params, grid_max):
+    set_key(params, "blobs4.plot.grid_min", 20)
+    set_key(params, "blobs4.plot.grid_max", grid_max)
+    assert parse_error(params) == (
+        f"experiments.blobs4.plot.grid_max: got {float(grid_max)!r}, "
+        "expected a number above grid_min=20.0"
+    )
+
+
+def test_x_min_must_be_below_x_max(params):
+    set_key(params, "regression.data.x_max", -20)
+    assert parse_error(params) == (
+        "experiments.regression.data.x_max: got -20.0, expected a number above x_min=-20.0"
+    )
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "linear", "relu"])
+def test_classification_needs_softmax_output(params, activation):
+    set_key(params, "blobs2.model.output_activation", activation)
+    assert parse_error(params) == (
+        f"experiments.blobs2.model.output_activation: got {activation!r}, "
+        "expected softmax for a classification experiment"
+    )
+
+
+def test_regression_may_use_any_output_activation(params):
+    set_key(params, "regression.model.output_activation", "linear")
+    assert settings.parse_params(params)["regression"].model.output_activation == "linear"
+
+
+def test_regression_data_section_uses_the_curve_schema(params):
+    # A regression experiment given make_blobs' arguments fails on the curve keys.
+    params["experiments"]["regression"]["data"] = params["experiments"]["blobs4"]["data"]
+    message = parse_error(params)
+    assert message.startswith("experiments.regression.data.n_features: unknown key; ")
+    assert message.endswith("allowed: n_samples, x_min, x_max, noise_std, random_state")
+
+
+# --- load_params ---
+
+
+def test_load_params_reads_the_real_file():
+    experiments = settings.load_params(REPO / "params.yaml")
+    assert sorted(experiments) == ["blobs2", "blobs4", "regression"]
+
+
+def test_load_params_names_a_missing_or_malformed_file(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(SettingsError, match=rf"^{re.escape(str(missing))}: cannot read params"):
+        settings.load_params(missing)
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("experiments: [unclosed\n")
+    with pytest.raises(SettingsError, match=rf"^{re.escape(str(broken))}: cannot read params"):
+        settings.load_params(broken)
+
+
+# --- stage settings files ---
+
+
+@pytest.fixture(scope="module")
+def experiments(real_params):
+    return settings.parse_params(real_params)
+
+
+def test_stage_settings_hold_only_the_stage_sections(experiments):
+    blobs4 = experiments["blobs4"]
+    assert settings.stage_settings(blobs4, "evaluate") == {
+        "name": "blobs4",
+        "task": "classification",
+    }
+    assert settings.stage_settings(blobs4, "split") == {
+        "name": "blobs4",
+        "task": "classification",
+        "split": {"test_size": 0.2, "random_state": 42},
+    }
+    train = settings.stage_settings(experiments["regression"], "train")
+    assert sorted(train) == ["model", "name", "task", "train"]
+    assert train["model"] == {
+        "hidden_units": (),
+        "hidden_activation": "relu",
+        "output_activation": "sigmoid",
+    }
+
+
+@pytest.mark.parametrize("stage", list(settings.STAGE_SECTIONS))
+@pytest.mark.parametrize("name", ["blobs4", "blobs2", "regression"])
+def test_stage_settings_round_trip_through_json(experiments, tmp_path, stage, name):
+    experiment = experiments[name]
+    path = tmp_path / f"{stage}.json"
+    path.write_text(json.dumps(settings.stage_settings(experiment, stage)))
+
+    read = settings.read_stage_settings(path, stage)
+
+    sections = settings.STAGE_SECTIONS[stage]
+    assert read == settings.Experiment(
+        name=name,
+        task=experiment.task,
+        **{section: getattr(experiment, section) for section in sections},
+    )
+    for section in ("data", "split", "model", "train", "plot"):
+        if section not in sections:
+            assert getattr(read, section) is None
+
+
+def test_stage_settings_round_trip_with_centre_list(params, tmp_path):
+    set_key(params, "blobs4.data.centers", [[0, 0], [3, 4.5]])
+    experiment = settings.parse_params(params)["blobs4"]
+    path = tmp_path / "generate.json"
+    path.write_text(json.dumps(settings.stage_settings(experiment, "generate")))
+
+    read = settings.read_stage_settings(path, "generate")
+
+    assert read.data == experiment.data
+    assert read.data.centers == ((0.0, 0.0), (3.0, 4.5))
+
+
+def test_read_stage_settings_missing_file(tmp_path):
+    path = tmp_path / "absent" / "train.json"
+    with pytest.raises(
+        SettingsError,
+        match=rf"^{re.escape(str(path))}: not a settings file written by the validate stage",
+    ):
+        settings.read_stage_settings(path, "train")
+
+
+@pytest.mark.parametrize("text", ["not json", '{"task": "regression"}', '"a string"', "3", ""])
+def test_read_stage_settings_malformed_file(tmp_path, text):
+    path = tmp_path / "train.json"
+    path.write_text(text)
+    with pytest.raises(
+        SettingsError,
+        match=rf"^{re.escape(str(path))}: not a settings file written by the validate stage \(.+\)$",
+    ):
+        settings.read_stage_settings(path, "train")
+
+
+def test_read_stage_settings_json_list_names_the_file(tmp_path):
+    path = tmp_path / "train.json"
+    path.write_text("[1, 2]")
+    with pytest.raises(SettingsError, match=rf"^{re.escape(str(path))}: not a settings file"):
+        settings.read_stage_settings(path, "train")
+
+
+def test_read_stage_settings_checks_the_sections_again(experiments, tmp_path):
+    raw = settings.stage_settings(experiments["blobs4"], "train")
+    raw["train"]["epochs"] = 0
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(
+        SettingsError,
+        match=rf"^{re.escape(str(path))}: .*experiments\.blobs4\.train\.epochs: "
+        r"got 0, expected an integer >= 1\)$",
+    ):
+        settings.read_stage_settings(path, "train")
+
+
+def test_read_stage_settings_rejects_sections_of_another_stage(experiments, tmp_path):
+    path = tmp_path / "split.json"
+    path.write_text(json.dumps(settings.stage_settings(experiments["blobs4"], "train")))
+    with pytest.raises(
+        SettingsError,
+        match=rf"^{re.escape(str(path))}: .*experiments\.blobs4\.model: unknown key; "
+        r"allowed: task, split\)$",
+    ):
+        settings.read_stage_settings(path, "split")
+
+
+@pytest.mark.parametrize(
+    "dotted, value, message",
+    [
+        (
+            "blobs4.data.n_samples",
+            3,
+            "experiments.blobs4.data.n_samples: got 3, expected at least one sample per class "
+            "(centers gives 4 classes)",
+        ),
+        (
+            "regression.model.output_activation",
+            "softmax",
+            "experiments.regression.model.output_activation: got 'softmax', expected an activation "
+            "other than softmax (one output unit)",
+        ),
+        ("blobs4.train.epochs", 10**400, None),
+        ("blobs4.data.cluster_std", 10**400, None),
+    ],
+)
+def test_cross_checks_and_huge_numbers(params, dotted, value, message):
+    set_key(params, dotted, value)
+    with pytest.raises(SettingsError) as error:
+        settings.parse_params(params)
+    if message:
+        assert str(error.value) == message
+    assert str(error.value).startswith(f"experiments.{dotted}: got ")
+
+
+@pytest.mark.parametrize("name", ["nested/exp", "../x", "with space"])
+def test_experiment_names_must_be_safe_folder_names(params, name):
+    params["experiments"][name] = params["experiments"]["blobs4"]
+    with pytest.raises(SettingsError, match=r"^experiments: got .*letters, digits, _ and -"):
+        settings.parse_params(params)
+
+
+def test_params_are_read_as_dvc_writes_them(tmp_path):
+    # `dvc exp run -S ...learning_rate=0.00001` writes 1e-05, a string to a YAML 1.1 reader.
+    text = (
+        (REPO / "params.yaml").read_text().replace("learning_rate: 0.01 ", "learning_rate: 1e-05 ")
+    )
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    assert settings.load_params(path)["blobs4"].train.learning_rate == 1e-05
+
+
+def test_unreadable_params_file_names_the_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("experiments: [unclosed")
+    with pytest.raises(SettingsError, match=rf"^{re.escape(str(path))}: cannot read params"):
+        settings.load_params(path)

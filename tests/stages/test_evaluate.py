@@ -1,0 +1,144 @@
+"""stages.evaluate: the model's test metrics beside the Bayes rule and logistic regression."""
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+
+from keras_blobs import tables
+from stages import evaluate
+
+# Four test points, three classes; the model gets the third one wrong.
+PROBABILITIES = np.array(
+    [
+        [0.7, 0.2, 0.1],  # true 0, predicted 0
+        [0.1, 0.8, 0.1],  # true 1, predicted 1
+        [0.5, 0.3, 0.2],  # true 2, predicted 0
+        [0.2, 0.6, 0.2],  # true 1, predicted 1
+    ]
+)
+Y_TEST = np.array([0, 1, 2, 1])
+ORACLE_TEST = np.array([0, 1, 1, 1])  # the Bayes rule misses the third point too
+
+
+def overlapping_blobs(n, seed):
+    """Three overlapping 2-d blobs (not separable, so logistic regression converges)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    centres = np.array([[0.0, 0.0], [1.5, 0.0], [0.0, 1.5]])
+    X = centres[y] + rng.normal(size=(n, 2))
+    return X, y
+
+
+@pytest.fixture
+def train_table():
+    X, y = overlapping_blobs(45, seed=0)
+    return tables.make_table(X, y, y, np.eye(3)[y])
+
+
+@pytest.fixture
+def held_out():
+    X = np.array([[0.1, 0.0], [1.4, 0.2], [0.3, 1.0], [2.0, -0.5]])
+    return tables.make_table(X, Y_TEST, ORACLE_TEST, np.eye(3)[Y_TEST])
+
+
+def test_classification_metrics_hand_made(train_table, held_out):
+    metrics = evaluate.classification_metrics(PROBABILITIES, train_table, held_out)
+
+    assert sorted(metrics) == ["bayes_accuracy", "logreg_accuracy", "test_accuracy", "test_loss"]
+    assert metrics["test_accuracy"] == 0.75
+    manual_loss = -np.mean(np.log([0.7, 0.8, 0.2, 0.6]))
+    assert metrics["test_loss"] == pytest.approx(manual_loss, rel=1e-12)
+    assert metrics["test_loss"] == pytest.approx(log_loss(Y_TEST, PROBABILITIES), rel=1e-12)
+    assert metrics["bayes_accuracy"] == 0.75
+
+
+def test_classification_loss_with_a_class_absent_from_the_test_set(train_table, held_out):
+    # Four output columns, but no test point of class 3: the loss still uses all four.
+    probabilities = np.hstack([PROBABILITIES * 0.9, np.full((4, 1), 0.1)])
+    metrics = evaluate.classification_metrics(probabilities, train_table, held_out)
+    assert metrics["test_loss"] == pytest.approx(
+        -np.mean(np.log(0.9 * np.array([0.7, 0.8, 0.2, 0.6])))
+    )
+    assert metrics["test_accuracy"] == 0.75
+
+
+def test_bayes_accuracy_is_the_oracle_agreement(train_table):
+    X, y = overlapping_blobs(20, seed=3)
+    oracle = y.copy()
+    oracle[[0, 5, 7]] = (oracle[[0, 5, 7]] + 1) % 3
+    test = tables.make_table(X, y, oracle, np.eye(3)[y])
+    probabilities = np.eye(3)[y] * 0.8 + 0.2 / 3  # a perfect model
+    metrics = evaluate.classification_metrics(probabilities, train_table, test)
+    assert metrics["bayes_accuracy"] == pytest.approx(17 / 20)
+    assert metrics["test_accuracy"] == 1.0
+
+
+def test_logreg_accuracy_is_an_unregularised_logistic_regression(train_table):
+    X_test, y_test = overlapping_blobs(30, seed=1)
+    test = tables.make_table(X_test, y_test, y_test, np.eye(3)[y_test])
+    probabilities = np.full((30, 3), 1 / 3)
+
+    metrics = evaluate.classification_metrics(probabilities, train_table, test)
+
+    reference = LogisticRegression(C=np.inf, max_iter=1000)
+    reference.fit(tables.features(train_table), train_table["y"].to_numpy())
+    expected = reference.score(X_test, y_test)
+    assert 0.0 <= metrics["logreg_accuracy"] <= 1.0
+    assert metrics["logreg_accuracy"] == expected
+    assert metrics["logreg_accuracy"] * 30 == pytest.approx(round(expected * 30))
+    # Uniform probabilities: log loss log(3), argmax always class 0.
+    assert metrics["test_loss"] == pytest.approx(math.log(3))
+    assert metrics["test_accuracy"] == pytest.approx(np.mean(y_test == 0))
+
+
+def test_regression_metrics_by_hand():
+    test = tables.make_table(
+        np.array([[0.0], [1.0], [2.0]]), np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.0, 3.0])
+    )
+    predictions = np.array([[0.0], [2.5], [4.0]])
+
+    metrics = evaluate.regression_metrics(predictions, test)
+
+    assert metrics == {
+        "test_mse": pytest.approx((1.0 + 0.25 + 0.0) / 3),
+        "noise_floor_mse": pytest.approx((0.25 + 0.0 + 1.0) / 3),
+    }
+
+
+def test_round_metrics_keeps_six_significant_digits():
+    rounded = evaluate.round_metrics(
+        {
+            "a": 0.123456789,
+            "b": 123456789.0,
+            "c": 1 / 3,
+            "d": 0.000123456789,
+            "e": 0.75,
+            "f": 1,
+        }
+    )
+    assert rounded == {
+        "a": 0.123457,
+        "b": 123457000.0,
+        "c": 0.333333,
+        "d": 0.000123457,
+        "e": 0.75,
+        "f": 1.0,
+    }
+    assert all(type(v) is float for v in rounded.values())
+
+
+def test_predictions_table(held_out):
+    table = evaluate.predictions_table(PROBABILITIES, held_out, "classification")
+    assert list(table.columns) == ["actual", "predicted"]
+    assert table["actual"].tolist() == Y_TEST.tolist()
+    assert table["predicted"].tolist() == [0, 1, 0, 1]
+
+    regression = tables.make_table(
+        np.array([[0.5], [1.5]]), np.array([0.2, 0.4]), np.array([0.25, 0.35])
+    )
+    table = evaluate.predictions_table(np.array([[0.3], [0.1]]), regression, "regression")
+    assert list(table.columns) == ["x", "actual", "predicted"]
+    assert table.to_numpy().tolist() == [[0.5, 0.2, 0.3], [1.5, 0.4, 0.1]]

@@ -1,0 +1,181 @@
+"""stages.plot: each experiment's figures, and PNG files whose bytes depend only on the picture."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection, QuadMesh
+from matplotlib.figure import Figure
+
+from keras_blobs import drawing, inference, tables
+from keras_blobs.settings import Plot
+from stages import plot
+
+# A linear softmax classifier on 2 features, 3 classes: class j wins in its own third of the plane.
+LINEAR = {
+    "layers": [
+        {
+            "name": "wx_b",
+            "kernel": [[1.0, -1.0, 0.0], [0.0, 0.0, 1.0]],
+            "bias": [0.0, 0.0, 0.0],
+            "activation": "linear",
+        }
+    ],
+    "output_activation": "softmax",
+}
+TWO_LAYER = {
+    "layers": [
+        {
+            "name": "hidden_0",
+            "kernel": [[1.0, -1.0], [0.5, 2.0]],
+            "bias": [0.0, 0.1],
+            "activation": "relu",
+        },
+        {
+            "name": "wx_b",
+            "kernel": [[1.0, -1.0, 0.0], [0.0, 0.5, -0.5]],
+            "bias": [0.0, 0.0, 0.1],
+            "activation": "linear",
+        },
+    ],
+    "output_activation": "softmax",
+}
+# One sigmoid unit: prediction 1 / (1 + e^x), the regression experiment's target.
+SIGMOID = {
+    "layers": [{"name": "wx_b", "kernel": [[-1.0]], "bias": [0.0], "activation": "linear"}],
+    "output_activation": "sigmoid",
+}
+GRID = Plot(grid_min=-3.0, grid_max=3.0, grid_points=7)
+
+
+def classification_test_table(n=12, n_classes=3):
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % n_classes
+    return tables.make_table(rng.normal(size=(n, 2)), y, y, np.eye(n_classes, dtype=np.float32)[y])
+
+
+def regression_tables():
+    x = np.linspace(-3.0, 3.0, 16)
+    y_true = 1.0 / (1.0 + np.exp(x))
+    y = y_true + np.random.default_rng(1).normal(0.0, 0.05, 16)
+    table = tables.make_table(x[:, None], y, y_true)
+    return table.iloc[::2].reset_index(drop=True), table.iloc[1::2].reset_index(drop=True)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_uses_agg():
+    import matplotlib
+
+    assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_figure_decision_boundary():
+    test = classification_test_table()
+    fig = plot.figure_decision_boundary(LINEAR, test, GRID, 0.87654, "blobs3")
+
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert ax.get_title() == "blobs3: decision boundary, test accuracy 0.8765"
+    mesh = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    # The grid, the test points, and one (empty) legend handle per class.
+    assert len(mesh) == 1 and len(points) == 1 + 3
+    assert len(ax.collections) == 2 + 3
+    _, _, X_grid = drawing.boundary_grid(GRID, tables.features(test))
+    expected = inference.predict(LINEAR, X_grid).argmax(axis=1)
+    np.testing.assert_array_equal(np.asarray(mesh[0].get_array()).ravel(), expected)
+    assert set(expected) == {0, 1, 2}
+    np.testing.assert_array_equal(points[0].get_offsets(), tables.features(test))
+    assert ax.get_xlim() == (-3.0, 3.0)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
+
+
+def test_figure_predictions():
+    test = classification_test_table()
+    fig = plot.figure_predictions(LINEAR, test, 0.5, "blobs3")
+    ax_predicted, ax_true = fig.axes
+    assert fig.get_suptitle() == "blobs3: test set"
+    assert ax_predicted.get_title() == "predicted class (accuracy 0.5000)"
+    assert ax_true.get_title() == "true class"
+    assert len(ax_predicted.collections) == 1 and len(ax_true.collections) == 1 + 3
+
+
+def test_figure_anatomy():
+    fig = plot.figure_anatomy(LINEAR, classification_test_table(), "blobs3")
+    assert len(fig.axes) == 6
+    assert fig.get_suptitle() == "blobs3: anatomy of a linear classifier"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [
+        "learned W",
+        "learned b",
+        "test data x",
+        "W.x",
+        "W.x + b (arrow: b)",
+        "softmax outputs",
+    ]
+    # W is shown as the text writes it (classes x features): kernel transposed.
+    assert [t.get_text() for t in fig.axes[0].texts] == [
+        "1.000",
+        "0.000",
+        "-1.000",
+        "0.000",
+        "0.000",
+        "1.000",
+    ]
+
+
+def test_classification_figures_anatomy_only_for_a_linear_model():
+    test = classification_test_table()
+    assert sorted(plot.classification_figures(LINEAR, test, GRID, 0.9, "a")) == [
+        "anatomy",
+        "decision_boundary",
+        "predictions",
+    ]
+    assert sorted(plot.classification_figures(TWO_LAYER, test, GRID, 0.9, "b")) == [
+        "decision_boundary",
+        "predictions",
+    ]
+
+
+def test_figure_regression():
+    train, test = regression_tables()
+    settings = Plot(grid_min=-4.0, grid_max=4.0, grid_points=9)
+    fig = plot.figure_regression(SIGMOID, train, test, settings, 0.0123456, "regression")
+
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert ax.get_title() == "regression: fitted function, test MSE 0.01235"
+    assert len(ax.collections) == 2  # train and test points
+    assert [len(c.get_offsets()) for c in ax.collections] == [8, 8]
+    truth, model = ax.lines
+    np.testing.assert_array_equal(model.get_xdata(), np.linspace(-4.0, 4.0, 9))
+    np.testing.assert_allclose(model.get_ydata(), 1.0 / (1.0 + np.exp(np.linspace(-4.0, 4.0, 9))))
+    assert len(truth.get_xdata()) == 16
+
+
+def test_save_figure_twice_gives_identical_png(tmp_path):
+    paths = [tmp_path / "a" / "boundary.png", tmp_path / "b" / "boundary.png"]
+    for path in paths:
+        fig = plot.figure_decision_boundary(LINEAR, classification_test_table(), GRID, 0.9, "x")
+        plot.save_figure(fig, path)
+        assert not plt.fignum_exists(fig.number)  # closed once saved
+
+    first = paths[0].read_bytes()
+    assert first.startswith(b"\x89PNG\r\n\x1a\n")
+    assert first == paths[1].read_bytes()
+    assert b"Software" not in first
+    assert [p.name for p in paths[0].parent.iterdir()] == ["boundary.png"]
+
+
+def test_save_regression_figure_twice_gives_identical_png(tmp_path):
+    train, test = regression_tables()
+    data = []
+    for name in ("a.png", "b.png"):
+        fig = plot.figure_regression(SIGMOID, train, test, GRID, 0.01, "regression")
+        plot.save_figure(fig, tmp_path / name)
+        data.append((tmp_path / name).read_bytes())
+    assert data[0] == data[1]

@@ -1,0 +1,123 @@
+"""stages.validate: one settings file per experiment and stage, byte-stable, stale ones removed."""
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from keras_blobs import settings
+from stages import validate
+from tools.workspace import REPO
+
+
+@pytest.fixture
+def raw_params():
+    return yaml.safe_load((REPO / "params.yaml").read_text())
+
+
+def snapshot(out_dir):
+    """{relative path: bytes} of every file under out_dir."""
+    return {
+        str(path.relative_to(out_dir)): path.read_bytes()
+        for path in sorted(out_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_writes_one_file_per_experiment_and_stage(raw_params, tmp_path):
+    experiments = settings.parse_params(raw_params)
+    out = tmp_path / "settings"
+
+    validate.write_settings(experiments, out)
+
+    assert sorted(snapshot(out)) == sorted(
+        f"{name}/{stage}.json" for name in experiments for stage in settings.STAGE_SECTIONS
+    )
+    for name, experiment in experiments.items():
+        for stage in settings.STAGE_SECTIONS:
+            path = out / name / f"{stage}.json"
+            assert json.loads(path.read_text()) == json.loads(
+                json.dumps(settings.stage_settings(experiment, stage))
+            )
+            assert path.read_text().endswith("}\n")
+            # What the stage reads back is the validated experiment's sections.
+            assert settings.read_stage_settings(path, stage) == settings.Experiment(
+                name=name,
+                task=experiment.task,
+                **{s: getattr(experiment, s) for s in settings.STAGE_SECTIONS[stage]},
+            )
+
+
+def test_train_file_content(raw_params, tmp_path):
+    validate.write_settings(settings.parse_params(raw_params), tmp_path)
+    assert json.loads((tmp_path / "blobs2" / "train.json").read_text()) == {
+        "name": "blobs2",
+        "task": "classification",
+        "model": {"hidden_units": [], "hidden_activation": "relu", "output_activation": "softmax"},
+        "train": {
+            "optimizer": "sgd",
+            "learning_rate": 0.01,
+            "batch_size": 128,
+            "epochs": 100,
+            "seed": 0,
+        },
+    }
+
+
+def test_rewriting_the_same_settings_is_byte_identical(raw_params, tmp_path):
+    out = tmp_path / "settings"
+    validate.write_settings(settings.parse_params(raw_params), out)
+    before = snapshot(out)
+
+    validate.write_settings(settings.parse_params(copy.deepcopy(raw_params)), out)
+
+    assert snapshot(out) == before
+    # No temporary files are left beside the settings.
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+
+
+def test_changing_one_train_section_changes_only_that_train_file(raw_params, tmp_path):
+    out = tmp_path / "settings"
+    validate.write_settings(settings.parse_params(raw_params), out)
+    before = snapshot(out)
+
+    raw_params["experiments"]["blobs2"]["train"]["epochs"] = 7
+    validate.write_settings(settings.parse_params(raw_params), out)
+    after = snapshot(out)
+
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    assert changed == ["blobs2/train.json"]
+    assert sorted(after) == sorted(before)
+    assert json.loads(after["blobs2/train.json"])["train"]["epochs"] == 7
+
+
+def test_removed_experiment_folder_is_deleted(raw_params, tmp_path):
+    out = tmp_path / "settings"
+    validate.write_settings(settings.parse_params(raw_params), out)
+    assert (out / "blobs2").is_dir()
+
+    del raw_params["experiments"]["blobs2"]
+    validate.write_settings(settings.parse_params(raw_params), out)
+
+    assert sorted(p.name for p in out.iterdir()) == ["blobs4", "regression"]
+    assert sorted(p.name for p in (out / "blobs4").iterdir()) == sorted(
+        f"{stage}.json" for stage in settings.STAGE_SECTIONS
+    )
+
+
+def test_added_experiment_gets_its_files(raw_params, tmp_path):
+    out = tmp_path / "settings"
+    validate.write_settings(settings.parse_params(raw_params), out)
+    before = snapshot(out)
+
+    raw_params["experiments"]["blobs3"] = copy.deepcopy(raw_params["experiments"]["blobs4"])
+    raw_params["experiments"]["blobs3"]["data"]["centers"] = 3
+    validate.write_settings(settings.parse_params(raw_params), out)
+    after = snapshot(out)
+
+    assert sorted(set(after) - set(before)) == sorted(
+        f"blobs3/{stage}.json" for stage in settings.STAGE_SECTIONS
+    )
+    assert all(after[path] == before[path] for path in before)
+    assert json.loads(after["blobs3/generate.json"])["data"]["centers"] == 3

@@ -1,0 +1,128 @@
+"""dvc.yaml's hand-kept lists against the truth: each stage's code deps, and the charts.
+
+If a stage's `deps:` missed a module it imports, DVC would keep the stage's outputs after
+that module changed, and nothing would say so. The truth is derived here from the code
+(every import, transitively, within the project) and from params.yaml (the experiments).
+"""
+
+import ast
+import shlex
+
+import pytest
+from ruamel.yaml import YAML
+
+from tools.workspace import REPO
+
+PROJECT_PACKAGES = ("stages", "keras_blobs")
+
+
+def read_yaml(name):
+    return YAML(typ="safe", pure=True).load((REPO / name).read_text())
+
+
+def module_file(module):
+    """The project file of a dotted module name, or None if it is not the project's."""
+    if module.split(".")[0] not in PROJECT_PACKAGES:
+        return None
+    path = REPO.joinpath(*module.split("."))
+    if (path / "__init__.py").exists():
+        return path / "__init__.py"
+    return path.with_suffix(".py") if path.with_suffix(".py").exists() else None
+
+
+def imported_modules(path):
+    """The dotted names of every module a file imports (inside functions too)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def code_files(module):
+    """Every project file that running ``python -m module`` executes: imports, transitively,
+    and the ``__init__.py`` of every package on the way."""
+    files, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):  # a module's packages run first
+            path = module_file(".".join(parts[:depth]))
+            if path is not None and path not in files:
+                files.add(path)
+                todo += imported_modules(path)
+    return {str(path.relative_to(REPO)) for path in files}
+
+
+def stage_definitions():
+    """Each stage of dvc.yaml: its module (from `python -m ...`) and its code deps."""
+    for name, stage in read_yaml("dvc.yaml")["stages"].items():
+        body = stage.get("do", stage)
+        command = shlex.split(body["cmd"])
+        deps = {dep for dep in body["deps"] if dep.endswith(".py")}
+        yield name, command[command.index("-m") + 1], deps
+
+
+@pytest.mark.parametrize("name, module, deps", list(stage_definitions()))
+def test_each_stage_lists_exactly_the_code_it_runs(name, module, deps):
+    truth = code_files(module)
+    assert not truth - deps, f"dvc.yaml stage {name}: missing deps {sorted(truth - deps)}"
+    assert not deps - truth, f"dvc.yaml stage {name}: deps it never imports {sorted(deps - truth)}"
+
+
+def test_the_import_walk_finds_lazy_and_package_imports():
+    files = code_files("stages.train")
+    # keras_model is imported inside main(), after the inputs are checked.
+    assert {
+        "stages/__init__.py",
+        "stages/train.py",
+        "keras_blobs/keras_model.py",
+        "keras_blobs/cpu.py",
+        "keras_blobs/__init__.py",
+    } <= files
+    assert "keras_blobs/drawing.py" not in files
+
+
+def test_a_removed_module_dependency_is_named(tmp_path, monkeypatch):
+    # What a user sees who deletes a line from a stage's deps.
+    name, module, deps = next(s for s in stage_definitions() if s[0] == "train")
+    with pytest.raises(
+        AssertionError, match=r"dvc.yaml stage train: missing deps \['keras_blobs/tables.py'\]"
+    ):
+        test_each_stage_lists_exactly_the_code_it_runs(
+            name, module, deps - {"keras_blobs/tables.py"}
+        )
+
+
+def expected_charts(experiments):
+    """The history and confusion (or predicted-vs-actual) charts each experiment gets."""
+    charts = {}
+    for name, experiment in experiments.items():
+        history = f"models/{name}/history.csv"
+        predictions = f"data/{name}/predictions.csv"
+        if experiment["task"] == "classification":
+            charts[f"{name} loss"] = {history: ["loss", "val_loss"]}
+            charts[f"{name} accuracy"] = {history: ["accuracy", "val_accuracy"]}
+            charts[f"{name} confusion"] = {predictions: "predicted"}
+        else:
+            charts[f"{name} loss (MSE)"] = {history: ["loss", "val_loss"]}
+            charts[f"{name} predicted vs actual"] = {predictions: "predicted"}
+    return charts
+
+
+def test_every_experiment_has_its_charts_and_no_chart_is_left_over():
+    declared = {
+        title: chart["y"]
+        for entry in read_yaml("dvc.yaml")["plots"]
+        for title, chart in entry.items()
+    }
+    expected = expected_charts(read_yaml("params.yaml")["experiments"])
+    missing = sorted(set(expected) - set(declared))
+    assert not missing, f"dvc.yaml plots: no entry for {missing} (copy another experiment's)"
+    assert not set(declared) - set(expected), (
+        f"dvc.yaml plots: {sorted(set(declared) - set(expected))} belong to no experiment"
+    )
+    assert declared == expected

@@ -1,0 +1,94 @@
+"""The project's working tree as tests and the benchmark use it: copies, params and commands.
+
+Shared by tests/ and bench/, so that neither depends on the other.
+"""
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+def pipeline_env():
+    """The environment `make` gives the pipeline: the venv first on PATH, TensorFlow quiet."""
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    env.update(TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0", DVC_NO_ANALYTICS="1")
+    return env
+
+
+def git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, env=pipeline_env(), check=True, capture_output=True)
+
+
+def copy_tracked_files(target):
+    """Copy the files git tracks (as they are in the working tree) into a new git repo."""
+    names = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, names):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git(target, "init", "-q", "-b", "main")
+    git(target, "config", "user.email", "bench@example.invalid")
+    git(target, "config", "user.name", "bench")
+    commit_all(target, "copy of the project")
+
+
+def commit_all(repo, message):
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message, "--allow-empty")
+
+
+def get_param(repo, dotted):
+    """A value of params.yaml by its dotted key, e.g. ``experiments.blobs4.train.epochs``."""
+    value = yaml.safe_load((Path(repo) / "params.yaml").read_text())
+    for key in dotted.split("."):
+        value = value[key]
+    return value
+
+
+def set_params(repo, changes, new_keys=False):
+    """Change params.yaml in place, e.g. ``{"experiments.blobs4.train.epochs": 11}``.
+
+    A key params.yaml does not have is an error, unless ``new_keys`` (to test a typo).
+    """
+    path = Path(repo) / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        section = params
+        for key in parents:
+            section = section[key]
+        if last not in section and not new_keys:
+            raise KeyError(f"params.yaml has no {dotted}")
+        section[last] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def stage_commands(repo, experiment):
+    """Each stage's command for one experiment, from dvc.yaml (``${key}`` filled in)."""
+    stages = yaml.safe_load((Path(repo) / "dvc.yaml").read_text())["stages"]
+    commands = {}
+    for name, stage in stages.items():
+        cmd = stage["do"]["cmd"] if "foreach" in stage else stage["cmd"]
+        cmd = cmd.replace("${key}", experiment)
+        if "${" in cmd:
+            raise ValueError(f"dvc.yaml stage {name}: cannot fill in {cmd!r}")
+        commands[name] = shlex.split(cmd)
+    return commands
+
+
+def ran_stages(output):
+    """The stages a `dvc repro` / `dvc exp run` output says it ran."""
+    return sorted(
+        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")
+    )
