@@ -41,7 +41,7 @@ gate: setup
 repro-check: setup
 	python -m tools.repro_check --base HEAD
 
-# The benchmark against the notebook (about half an hour; BENCH_ARGS=--quick for a smoke run).
+# The benchmark against the notebook (about 40 minutes; BENCH_ARGS=--quick for a smoke run).
 bench: setup
 	python -m bench.run $(BENCH_ARGS)
 

@@ -47,10 +47,10 @@ def train_pipeline(data, experiment):
         start = time.perf_counter()
         model = keras_model.train_model(
             *data,
-            experiment.task,
-            experiment.model,
-            experiment.train,
-            str(Path(tmp) / "history.csv"),
+            task=experiment.task,
+            model_settings=experiment.model,
+            train_settings=experiment.train,
+            history_path=str(Path(tmp) / "history.csv"),
         )
         seconds = time.perf_counter() - start
     return seconds, model.get_weights()

@@ -13,6 +13,7 @@ This module imports nothing that loads NumPy: it reads the CPU's features throug
 import ctypes
 import os
 import platform
+from collections.abc import MutableMapping
 from pathlib import Path
 
 # What a machine must have for the committed bytes to be promised on it.
@@ -34,7 +35,7 @@ class _CpuidLeaf(ctypes.Structure):
     _fields_ = [("cpuid", ctypes.c_uint * 4), ("active", ctypes.c_uint * 4)]
 
 
-def x86_features():
+def x86_features() -> set[str] | None:
     """The CPU's usable {"avx2", "fma", "avx512f"} flags, or None where they cannot be read.
 
     Asks glibc (which ran CPUID when the process started, so an emulator's CPU model is
@@ -67,7 +68,7 @@ def _features_from_cpuinfo(path):
     return {"avx2", "fma", "avx512f"} & set(flags)
 
 
-def is_reference(machine, features):
+def is_reference(machine: str, features: set[str] | None) -> bool:
     """True where the committed bytes are promised: an x86-64 CPU with AVX2 and FMA."""
     return (
         machine.lower() in {"x86_64", "amd64"}
@@ -76,7 +77,7 @@ def is_reference(machine, features):
     )
 
 
-def kernel_caps(machine, features):
+def kernel_caps(machine: str, features: set[str] | None) -> dict[str, str]:
     """The environment variables that cap the kernels on this machine (empty off x86-64)."""
     if machine.lower() not in {"x86_64", "amd64"}:
         return {}
@@ -94,7 +95,11 @@ def kernel_caps(machine, features):
     return caps
 
 
-def pin_kernels(environ=os.environ, machine=None, features=None):
+def pin_kernels(
+    environ: MutableMapping[str, str] = os.environ,
+    machine: str | None = None,
+    features: set[str] | None = None,
+) -> dict[str, str]:
     """Set the caps in ``environ`` unless the user set them, or asked for native kernels."""
     if environ.get(NATIVE_SWITCH) == "1":
         return {}
@@ -106,7 +111,7 @@ def pin_kernels(environ=os.environ, machine=None, features=None):
     return caps
 
 
-def describe(machine, features):
+def describe(machine: str, features: set[str] | None) -> str:
     """One line: what this machine is, and whether the committed bytes are promised on it."""
     found = "unknown features" if features is None else "+".join(sorted(features)) or "none"
     if is_reference(machine, features):

@@ -1,18 +1,27 @@
 """Drawing helpers: each draws on an ``ax`` it is given and never creates or saves a figure."""
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-def class_colors(n_classes):
+    from keras_blobs.settings import Plot
+
+
+def class_colors(n_classes: int) -> list[tuple[float, float, float, float]]:
     """The one palette used for every class colour: surfaces, points and legends."""
     palette = colormaps["tab10" if n_classes <= 10 else "tab20"]
     return [palette(i % palette.N) for i in range(n_classes)]
 
 
-def boundary_grid(plot, X_reference):
+def boundary_grid(
+    plot: "Plot", X_reference: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A grid_points x grid_points grid on the first two features.
 
     Any other features are held at their mean in ``X_reference``. Returns the two
@@ -33,7 +42,9 @@ def _second_feature(X):
     return X[:, 1] if X.shape[1] > 1 else np.zeros(len(X))
 
 
-def draw_points(ax, X, labels, n_classes, **scatter_kwargs):
+def draw_points(
+    ax: "Axes", X: np.ndarray, labels: np.ndarray, n_classes: int, **scatter_kwargs: Any
+) -> None:
     """Scatter points on the first two features, coloured by class."""
     colors = np.array(class_colors(n_classes))
     ax.scatter(
@@ -49,7 +60,9 @@ def draw_points(ax, X, labels, n_classes, **scatter_kwargs):
     ax.set_ylabel("x1")
 
 
-def draw_decision_boundary(ax, x_axis, y_axis, grid_classes, n_classes):
+def draw_decision_boundary(
+    ax: "Axes", x_axis: np.ndarray, y_axis: np.ndarray, grid_classes: np.ndarray, n_classes: int
+) -> None:
     """Colour the grid by predicted class (grid_classes: len(y_axis) x len(x_axis))."""
     cmap = ListedColormap(class_colors(n_classes))
     ax.pcolormesh(
@@ -66,7 +79,7 @@ def draw_decision_boundary(ax, x_axis, y_axis, grid_classes, n_classes):
     ax.set_ylim(y_axis[0], y_axis[-1])
 
 
-def draw_class_legend(ax, n_classes):
+def draw_class_legend(ax: "Axes", n_classes: int) -> None:
     colors = class_colors(n_classes)
     handles = [
         ax.scatter([], [], color=colors[j], s=14, label=f"class {j}") for j in range(n_classes)
@@ -74,7 +87,9 @@ def draw_class_legend(ax, n_classes):
     ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.8)
 
 
-def draw_regression(ax, train, test, x_curve, y_curve):
+def draw_regression(
+    ax: "Axes", train: pd.DataFrame, test: pd.DataFrame, x_curve: np.ndarray, y_curve: np.ndarray
+) -> None:
     """Train and test points, the noise-free function and the model's fitted curve."""
     ax.scatter(train["x0"], train["y"], s=6, color="0.7", label="train")
     ax.scatter(test["x0"], test["y"], s=8, color="tab:blue", label="test")
@@ -93,7 +108,9 @@ def draw_regression(ax, train, test, x_curve, y_curve):
     ax.legend(loc="upper right", fontsize="small")
 
 
-def draw_heatmap(ax, matrix, row_labels, column_labels, title):
+def draw_heatmap(
+    ax: "Axes", matrix: np.ndarray, row_labels: list[str], column_labels: list[str], title: str
+) -> None:
     """A matrix as a diverging heatmap with each value written in its cell."""
     limit = max(float(np.abs(matrix).max()), 1e-12)
     ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit)
@@ -105,7 +122,15 @@ def draw_heatmap(ax, matrix, row_labels, column_labels, title):
     ax.set_title(title)
 
 
-def draw_mapped_points(ax, Z, labels, n_classes, title, bias=None):
+def draw_mapped_points(
+    ax: "Axes",
+    Z: np.ndarray,
+    labels: np.ndarray,
+    n_classes: int,
+    *,
+    title: str,
+    bias: np.ndarray | None = None,
+) -> None:
     """Points in score space (first two coordinates), optionally with the bias as an arrow."""
     colors = np.array(class_colors(n_classes))
     second = Z[:, 1] if Z.shape[1] > 1 else np.zeros(len(Z))
@@ -125,7 +150,9 @@ def draw_mapped_points(ax, Z, labels, n_classes, title, bias=None):
     ax.set_title(title)
 
 
-def draw_probabilities(ax, probabilities, labels, n_classes):
+def draw_probabilities(
+    ax: "Axes", probabilities: np.ndarray, labels: np.ndarray, n_classes: int
+) -> None:
     """Softmax outputs p0 against p1, coloured by true class."""
     colors = np.array(class_colors(n_classes))
     ax.scatter(

@@ -3,12 +3,17 @@
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from keras_blobs.errors import InputError
 
+# A file path as the stages pass it: a command-line string or a Path.
+StrPath = str | os.PathLike[str]
 
-def write_atomic(path, write):
+
+def write_atomic(path: StrPath, write: Callable[[str], object]) -> None:
     """Create ``path`` through ``write(tmp_path)`` and an atomic rename.
 
     An interrupted stage then never leaves a half-written file under the real name.
@@ -25,16 +30,16 @@ def write_atomic(path, write):
             os.remove(tmp)
 
 
-def write_text(path, text):
+def write_text(path: StrPath, text: str) -> None:
     write_atomic(path, lambda tmp: Path(tmp).write_text(text))
 
 
-def write_json(path, value):
+def write_json(path: StrPath, value: object) -> None:
     """Write ``value`` as stable, human-readable JSON (sorted keys, trailing newline)."""
     write_text(path, json.dumps(value, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
-def read_json(path):
+def read_json(path: StrPath) -> Any:
     """Read a JSON file, naming the file in any error."""
     try:
         return json.loads(Path(path).read_text())

@@ -4,29 +4,16 @@ Evaluation and plotting need only a few matrix products, so they skip the 4-5 s
 TensorFlow import; a test checks these outputs against Keras' own predictions.
 """
 
+from typing import Any
+
 import numpy as np
 
+from keras_blobs.activations import ACTIVATIONS
 from keras_blobs.errors import InputError
-from keras_blobs.files import read_json
+from keras_blobs.files import StrPath, read_json
 
 
-def softmax(z):
-    """Row-wise softmax, shifted by the row maximum so large scores do not overflow."""
-    shifted = np.exp(z - z.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-ACTIVATIONS = {
-    "linear": lambda z: z,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
-    "tanh": np.tanh,
-    "softplus": lambda z: np.logaddexp(0.0, z),
-    "softmax": softmax,
-}
-
-
-def scores(weights, X):
+def scores(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """The last Dense layer's output z = W.x + b (after any hidden layers)."""
     hidden = X
     for layer in weights["layers"]:
@@ -36,12 +23,12 @@ def scores(weights, X):
     return hidden
 
 
-def predict(weights, X):
+def predict(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """The model's outputs: class probabilities, or the regression prediction (n x 1)."""
     return ACTIVATIONS[weights["output_activation"]](scores(weights, X))
 
 
-def read_weights(path):
+def read_weights(path: StrPath) -> dict[str, Any]:
     """Read and check a weights file written by the train stage."""
     weights = read_json(path)
     try:
@@ -69,7 +56,7 @@ def read_weights(path):
     return weights
 
 
-def check_fits(weights, X, path):
+def check_fits(weights: dict[str, Any], X: np.ndarray, path: StrPath) -> None:
     """The model must take the data's features: otherwise an error naming the weights file."""
     n_inputs = len(weights["layers"][0]["kernel"])
     if X.shape[1] != n_inputs:

@@ -10,6 +10,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # quiet, and the same kernels everywhere
@@ -19,7 +20,10 @@ import numpy as np
 import tensorflow as tf
 
 from keras_blobs.errors import DivergedError, PipelineError
-from keras_blobs.files import write_atomic
+from keras_blobs.files import StrPath, write_atomic
+
+if TYPE_CHECKING:
+    from keras_blobs import settings
 
 LOSSES = {"classification": "categorical_crossentropy", "regression": "mean_squared_error"}
 # Inside a .keras zip, what changes from one save to the next while the model does not.
@@ -27,7 +31,9 @@ _FIXED_DATE_SAVED = "1980-01-01@00:00:00"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def build_model(n_features, n_outputs, model_settings):
+def build_model(
+    n_features: int, n_outputs: int, model_settings: "settings.Model"
+) -> keras.Sequential:
     """Hidden Dense layers, then the scores z = W.x + b ("wx_b"), then the output activation.
 
     With ``hidden_units: []`` this is the notebook's linear softmax classifier.
@@ -45,7 +51,9 @@ def build_model(n_features, n_outputs, model_settings):
     return model
 
 
-def compile_model(model, task, train_settings, steps_per_epoch):
+def compile_model(
+    model: keras.Model, task: str, train_settings: "settings.Train", steps_per_epoch: int
+) -> None:
     """Compile with the named optimizer; one compiled call runs a whole epoch of steps.
 
     ``steps_per_execution`` removes the per-step Python overhead of tiny batches
@@ -64,8 +72,16 @@ def compile_model(model, task, train_settings, steps_per_epoch):
 
 
 def train_model(
-    X_train, Y_train, X_test, Y_test, task, model_settings, train_settings, history_path
-):
+    X_train: np.ndarray,
+    Y_train: np.ndarray,
+    X_test: np.ndarray,
+    Y_test: np.ndarray,
+    *,
+    task: str,
+    model_settings: "settings.Model",
+    train_settings: "settings.Train",
+    history_path: str,
+) -> keras.Model:
     """Seed, build, compile and fit a model; the test split is validated every epoch.
 
     Returns the trained model. The per-epoch history goes to ``history_path`` (CSV).
@@ -99,7 +115,7 @@ def train_model(
     return model
 
 
-def save_model(model, path):
+def save_model(model: keras.Model, path: StrPath) -> None:
     """Save a real .keras file whose bytes depend only on the model.
 
     ``model.save`` stamps the save date, zip entry times and Python object ids into
@@ -148,7 +164,7 @@ def _renumber_shared_ids(config):
     return walk(config)
 
 
-def load_model(path):
+def load_model(path: StrPath) -> keras.Model:
     """Load a .keras model in safe mode (no arbitrary code from the file)."""
     try:
         return keras.saving.load_model(path, safe_mode=True)
@@ -156,7 +172,7 @@ def load_model(path):
         raise PipelineError(f"{path}: not a loadable Keras model ({error})") from None
 
 
-def export_weights(model):
+def export_weights(model: keras.Model) -> dict[str, Any]:
     """The Dense layers' kernels, biases and activations as plain lists, for NumPy inference."""
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     return {

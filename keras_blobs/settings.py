@@ -1,7 +1,7 @@
-"""Validate the experiments in params.yaml into typed, frozen settings.
+"""Validate the experiments in params.yaml into typed, frozen settings (pydantic models).
 
-Every key is checked once, here: its type, its range, its allowed values, and
-whether it is known at all. A bad value raises ``SettingsError`` with one line
+Every key is checked once, here: its type, its range, its allowed values, and whether
+it is known at all. Bad values raise ``SettingsError`` with one line per problem, each
 naming the full key path, the value and what is allowed.
 """
 
@@ -9,18 +9,33 @@ import dataclasses
 import difflib
 import json
 import math
-import re
-from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    WrapValidator,
+    create_model,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
 from ruamel.yaml import YAML, YAMLError
 
+from keras_blobs import activations
 from keras_blobs.errors import SettingsError
 
 TASKS = ("classification", "regression")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")
-# Activations that both Keras and the NumPy forward pass (keras_blobs.inference) implement.
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softplus", "softmax")
+ACTIVATIONS = tuple(activations.ACTIVATIONS)  # those the NumPy forward pass implements
+SECTIONS = ("data", "split", "model", "train", "plot")
 # The file each stage reads holds these sections (besides the experiment's name and task).
 STAGE_SECTIONS = {
     "generate": ("data",),
@@ -31,64 +46,129 @@ STAGE_SECTIONS = {
 }
 
 
-@dataclass(frozen=True)
+def _expected(text: str, nested: bool = True) -> WrapValidator:
+    """Report a bad value as one problem saying what is allowed instead of pydantic's own.
+
+    With ``nested=False`` only the value itself is judged; problems inside it (an
+    experiment of the experiments mapping) are reported as they are.
+    """
+
+    def check(value, handler):
+        try:
+            return handler(value)
+        except ValidationError as error:
+            if not nested and all(problem["loc"] for problem in error.errors()):
+                raise
+            raise PydanticCustomError("expected", text) from None
+
+    return WrapValidator(check)
+
+
+_MAX_INT = 2**63  # no setting needs a larger integer
+Count = Annotated[int, Strict(), Field(ge=1, le=_MAX_INT), _expected("an integer >= 1")]
+Seed = Annotated[int, Strict(), Field(ge=0, le=_MAX_INT), _expected("an integer >= 0")]
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False), _expected("a finite number")]
+Positive = Annotated[
+    float, Strict(), Field(gt=0, allow_inf_nan=False), _expected("a finite number > 0")
+]
+Fraction = Annotated[
+    float, Strict(), Field(gt=0, lt=1), _expected("a number strictly between 0 and 1")
+]
+Optimizer = Annotated[Literal[OPTIMIZERS], _expected("one of " + ", ".join(OPTIMIZERS))]
+Activation = Annotated[Literal[ACTIVATIONS], _expected("one of " + ", ".join(ACTIVATIONS))]
+Widths = Annotated[
+    tuple[Count, ...],
+    _expected("a list of positive integers (the hidden layers' widths; [] for none)"),
+]
+Centers = Annotated[
+    Annotated[int, Strict(), Field(ge=2, le=_MAX_INT)]
+    | Annotated[tuple[tuple[Number, ...], ...], Field(min_length=2)],
+    _expected("an integer >= 2 (number of classes) or a list of >= 2 centre coordinates"),
+]
+ExperimentName = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9_-]+$"),
+    BeforeValidator(str),
+    _expected("experiment names made of letters, digits, _ and - (they become folder names)"),
+]
+
+# Every mapping refuses unknown keys; a field's docstring is its description in the schema.
+_STRICT = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+@dataclass(config=_STRICT)
 class BlobsData:
     """make_blobs' own arguments."""
 
-    n_samples: int
-    n_features: int
-    centers: int | tuple[tuple[float, ...], ...]
-    cluster_std: float
-    random_state: int
+    n_samples: Count
+    n_features: Count
+    centers: Centers
+    """a number of classes, or a list of centre coordinates"""
+    cluster_std: Positive
+    """each blob's standard deviation"""
+    random_state: Seed
 
     @property
-    def n_classes(self):
+    def n_classes(self) -> int:
+        """The number of blobs: ``centers`` itself, or the number of centre coordinates."""
         return self.centers if isinstance(self.centers, int) else len(self.centers)
 
 
-@dataclass(frozen=True)
+@dataclass(config=_STRICT)
 class CurveData:
-    """A noisy logistic curve y = 1 / (1 + e^x) on evenly spaced x."""
+    """A noisy logistic curve y = 1 / (1 + e^x) on x evenly spaced on [x_min, x_max]."""
 
-    n_samples: int
-    x_min: float
-    x_max: float
-    noise_std: float
-    random_state: int
+    n_samples: Count
+    x_min: Number
+    x_max: Number
+    noise_std: Positive
+    """the standard deviation of the Gaussian noise added to y"""
+    random_state: Seed
 
 
-@dataclass(frozen=True)
+@dataclass(config=_STRICT)
 class Split:
-    test_size: float
-    random_state: int
+    """The train / test split (scikit-learn's train_test_split)."""
+
+    test_size: Fraction
+    """the fraction of the samples held out for testing"""
+    random_state: Seed
 
 
-@dataclass(frozen=True)
+@dataclass(config=_STRICT)
 class Model:
-    hidden_units: tuple[int, ...]
-    hidden_activation: str
-    output_activation: str
+    """Hidden Dense layers, then the output layer's scores and activation."""
+
+    hidden_units: Widths
+    """[] is a linear softmax classifier; [16, 16] adds two layers"""
+    hidden_activation: Activation
+    output_activation: Activation
+    """softmax for classification; for regression (one output unit) anything but softmax"""
 
 
-@dataclass(frozen=True)
+@dataclass(config=_STRICT)
 class Train:
-    optimizer: str
-    learning_rate: float
-    batch_size: int
-    epochs: int
-    seed: int
+    """The optimizer and the training loop."""
+
+    optimizer: Optimizer
+    learning_rate: Positive
+    """0.01 is Keras' default for SGD, as the notebook used it"""
+    batch_size: Count
+    """at most the training set size"""
+    epochs: Count
+    seed: Seed
 
 
-@dataclass(frozen=True)
+@dataclass(config=_STRICT)
 class Plot:
     """The square grid (or, for regression, the x range) a model is drawn on."""
 
-    grid_min: float
-    grid_max: float
-    grid_points: int
+    grid_min: Number
+    grid_max: Number
+    grid_points: Count
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Experiment:
     """One experiment; a stage's settings file carries only the sections it reads."""
 
@@ -101,220 +181,195 @@ class Experiment:
     plot: Plot | None = None
 
 
-# --- checks on single values: each returns the clean value or raises _Bad(expected) ---
-
-
-class _Bad(Exception):
-    pass
-
-
-def _integer(value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**63:
-        raise _Bad("an integer" if minimum is None else f"an integer >= {minimum}")
-    if minimum is not None and value < minimum:
-        raise _Bad(f"an integer >= {minimum}")
-    return value
-
-
-def _positive_int(value):
-    return _integer(value, minimum=1)
-
-
-def _seed(value):
-    return _integer(value, minimum=0)
-
-
-def _number(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-        raise _Bad("a finite number")
-    return float(value)
-
-
-def _finite(value):
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an integer too large for a float
-        return False
-
-
-def _positive(value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not _finite(value)
-        or value <= 0
-    ):
-        raise _Bad("a finite number > 0")
-    return float(value)
-
-
-def _fraction(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise _Bad("a number strictly between 0 and 1")
-    return float(value)
-
-
-def _one_of(*allowed):
-    def check(value):
-        if value not in allowed:
-            raise _Bad("one of " + ", ".join(allowed))
-        return value
-
-    return check
-
-
-def _widths(value):
-    expected = "a list of positive integers (the hidden layers' widths; [] for none)"
-    if not isinstance(value, list):
-        raise _Bad(expected)
-    try:
-        return tuple(_positive_int(width) for width in value)
-    except _Bad:
-        raise _Bad(expected) from None
-
-
-def _centers(value):
-    expected = "an integer >= 2 (number of classes) or a list of >= 2 centre coordinates"
-    if isinstance(value, list):
-        try:
-            points = tuple(tuple(_number(c) for c in point) for point in value)
-        except (_Bad, TypeError):
-            raise _Bad(expected) from None
-        if len(points) < 2:
-            raise _Bad(expected)
-        return points
-    try:
-        return _integer(value, minimum=2)
-    except _Bad:
-        raise _Bad(expected) from None
-
-
-_SCHEMAS = {
-    "blobs": (
-        BlobsData,
-        {
-            "n_samples": _positive_int,
-            "n_features": _positive_int,
-            "centers": _centers,
-            "cluster_std": _positive,
-            "random_state": _seed,
-        },
-    ),
-    "curve": (
-        CurveData,
-        {
-            "n_samples": _positive_int,
-            "x_min": _number,
-            "x_max": _number,
-            "noise_std": _positive,
-            "random_state": _seed,
-        },
-    ),
-    "split": (Split, {"test_size": _fraction, "random_state": _seed}),
-    "model": (
-        Model,
-        {
-            "hidden_units": _widths,
-            "hidden_activation": _one_of(*ACTIVATIONS),
-            "output_activation": _one_of(*ACTIVATIONS),
-        },
-    ),
-    "train": (
-        Train,
-        {
-            "optimizer": _one_of(*OPTIMIZERS),
-            "learning_rate": _positive,
-            "batch_size": _positive_int,
-            "epochs": _positive_int,
-            "seed": _seed,
-        },
-    ),
-    "plot": (Plot, {"grid_min": _number, "grid_max": _number, "grid_points": _positive_int}),
-}
-
-
-def _fail(path, value, expected):
-    raise SettingsError(f"{path}: got {value!r}, expected {expected}")
-
-
-def _check_keys(path, raw, allowed):
-    """Reject a non-mapping, unknown keys (with a suggestion) and missing keys."""
-    if not isinstance(raw, dict):
-        _fail(path, raw, "a mapping with keys " + ", ".join(allowed))
-    for key in raw:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise SettingsError(f"{path}.{key}: unknown key; {hint}allowed: {', '.join(allowed)}")
-    for key in allowed:
-        if key not in raw:
-            raise SettingsError(f"{path}.{key}: missing; every experiment needs it")
-
-
-def _parse_section(path, raw, schema):
-    cls, checks = _SCHEMAS[schema]
-    _check_keys(path, raw, list(checks))
-    values = {}
-    for key, check in checks.items():
-        try:
-            values[key] = check(raw[key])
-        except _Bad as bad:
-            _fail(f"{path}.{key}", raw[key], bad)
-    return cls(**values)
-
-
-def _check_consistency(path, experiment):
-    """Checks that involve more than one key."""
-    data, split, train, plot = experiment.data, experiment.split, experiment.train, experiment.plot
-    if isinstance(data, BlobsData) and not isinstance(data.centers, int):
-        for point in data.centers:
-            if len(point) != data.n_features:
-                _fail(
-                    f"{path}.data.centers",
-                    [list(p) for p in data.centers],
-                    f"points with n_features={data.n_features} coordinates each",
-                )
+def _inconsistencies(experiment: Any) -> list[tuple[str, Any, str]]:
+    """The problems involving several keys, as (section.key, value, what is allowed)."""
+    problems = []
+    data, split, model, train, plot = (getattr(experiment, s, None) for s in SECTIONS)
+    blobs = isinstance(data, BlobsData)
+    points = data.centers if blobs and not isinstance(data.centers, int) else ()
+    if any(len(point) != data.n_features for point in points):
+        expected = f"points with n_features={data.n_features} coordinates each"
+        problems.append(("data.centers", [list(point) for point in points], expected))
+    too_few = blobs and data.n_samples < data.n_classes
+    if too_few:
+        expected = f"at least one sample per class (centers gives {data.n_classes} classes)"
+        problems.append(("data.n_samples", data.n_samples, expected))
     if isinstance(data, CurveData) and not data.x_min < data.x_max:
-        _fail(f"{path}.data.x_max", data.x_max, f"a number above x_min={data.x_min}")
-    if plot and not plot.grid_min < plot.grid_max:
-        _fail(f"{path}.plot.grid_max", plot.grid_max, f"a number above grid_min={plot.grid_min}")
-    model = experiment.model
-    if model and experiment.task == "classification" and model.output_activation != "softmax":
-        _fail(
-            f"{path}.model.output_activation",
-            model.output_activation,
-            "softmax for a classification experiment",
-        )
-    if model and experiment.task == "regression" and model.output_activation == "softmax":
-        _fail(
-            f"{path}.model.output_activation",
-            model.output_activation,
-            "an activation other than softmax (one output unit)",
-        )
-    if isinstance(data, BlobsData) and data.n_samples < data.n_classes:
-        _fail(
-            f"{path}.data.n_samples",
-            data.n_samples,
-            f"at least one sample per class (centers gives {data.n_classes} classes)",
-        )
-    if data and split:
+        problems.append(("data.x_max", data.x_max, f"a number above x_min={data.x_min}"))
+    if data and split and not too_few:  # n_samples is not judged twice
         n_test = math.ceil(split.test_size * data.n_samples)  # scikit-learn's rounding
         n_train = data.n_samples - n_test
         if n_train < 1 or n_test < 1:
-            _fail(
-                f"{path}.split.test_size",
-                split.test_size,
-                f"a fraction leaving both sides of n_samples={data.n_samples} non-empty",
-            )
-        if train and train.batch_size > n_train:
-            _fail(
-                f"{path}.train.batch_size",
-                train.batch_size,
-                f"at most the training set size ({n_train})",
-            )
+            expected = f"a fraction leaving both sides of n_samples={data.n_samples} non-empty"
+            problems.append(("split.test_size", split.test_size, expected))
+        elif train and train.batch_size > n_train:
+            expected = f"at most the training set size ({n_train})"
+            problems.append(("train.batch_size", train.batch_size, expected))
+    if model and experiment.task == "classification" and model.output_activation != "softmax":
+        expected = "softmax for a classification experiment"
+        problems.append(("model.output_activation", model.output_activation, expected))
+    if model and experiment.task == "regression" and model.output_activation == "softmax":
+        expected = "an activation other than softmax (one output unit)"
+        problems.append(("model.output_activation", model.output_activation, expected))
+    if plot and not plot.grid_min < plot.grid_max:
+        expected = f"a number above grid_min={plot.grid_min}"
+        problems.append(("plot.grid_max", plot.grid_max, expected))
+    return sorted(problems, key=lambda problem: SECTIONS.index(problem[0].split(".")[0]))
 
 
-def parse_experiment(name, raw, sections=("data", "split", "model", "train", "plot")):
+class _ExperimentParams(BaseModel):
+    """An experiment's entry under ``experiments``, checked as a whole once its keys are."""
+
+    model_config = _STRICT
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        problems = [
+            {
+                "type": PydanticCustomError("expected", expected),
+                "loc": tuple(key.split(".")),
+                "input": value,
+            }
+            for key, value, expected in _inconsistencies(self)
+        ]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
+
+
+class ClassificationParams(_ExperimentParams):
+    """A softmax classifier of make_blobs' points."""
+
+    task: Literal["classification"]
+    """classification (data: make_blobs' arguments) | regression (data: a curve)"""
+    data: BlobsData
+    split: Split
+    model: Model
+    train: Train
+    plot: Plot
+    """the decision-boundary grid on the first two features"""
+
+
+class RegressionParams(_ExperimentParams):
+    """A regression of the noisy curve y = 1 / (1 + e^x)."""
+
+    task: Literal["regression"]
+    """classification (data: make_blobs' arguments) | regression (data: a curve)"""
+    data: CurveData
+    split: Split
+    model: Model
+    train: Train
+    plot: Plot
+    """the x range and resolution of the fitted curve"""
+
+
+_FULL = {"classification": ClassificationParams, "regression": RegressionParams}
+
+
+class Params(BaseModel):
+    """Every hyperparameter of the pipeline: one entry per experiment under `experiments`,
+    each section named after the stage that reads it. Change a value with
+    `dvc exp run -S experiments.blobs4.train.epochs=20`."""
+
+    model_config = ConfigDict(**_STRICT, title="params.yaml")
+
+    experiments: Annotated[
+        dict[
+            ExperimentName,
+            Annotated[ClassificationParams | RegressionParams, Field(discriminator="task")],
+        ],
+        Field(min_length=1, json_schema_extra={"additionalProperties": False}),
+        _expected("a mapping of experiment names to experiments", nested=False),
+    ]
+    """the experiments by name (letters, digits, _ and -: it becomes a folder name)"""
+
+
+@cache
+def _stage_models(sections: tuple[str, ...]) -> tuple[dict[str, type], TypeAdapter]:
+    """Per task, the model of an experiment with only these sections; a validator of both."""
+    models = {
+        task: create_model(
+            full.__name__,
+            __base__=_ExperimentParams,
+            **{
+                key: (field.annotation, field)
+                for key, field in full.model_fields.items()
+                if key == "task" or key in sections
+            },
+        )
+        for task, full in _FULL.items()
+    }
+    union = models["classification"] | models["regression"]
+    return models, TypeAdapter(Annotated[union, Field(discriminator="task")])
+
+
+def _keys(loc: tuple, models: dict[str, type[_ExperimentParams]], task: str | None) -> list:
+    """The keys allowed in the mapping at ``loc``: params, an experiment or its section."""
+    if not loc:
+        return list(Params.model_fields)
+    model = models.get(task) or models["classification"]
+    if len(loc) == 2:
+        return list(model.model_fields)
+    return [field.name for field in dataclasses.fields(model.model_fields[loc[2]].annotation)]
+
+
+_UNKNOWN = ("extra_forbidden", "unexpected_keyword_argument")
+_NOT_A_MAPPING = ("model_type", "model_attributes_type", "dataclass_type")
+
+
+def _path(loc: tuple) -> str:
+    return ".".join(loc) or "params"
+
+
+def _locate(problem: dict, prefix: tuple) -> tuple[str, tuple, str | None, dict]:
+    """A pydantic problem's kind, its key path without pydantic's tags, the task and itself."""
+    loc, task = prefix + tuple(str(part) for part in problem["loc"]), None
+    if loc[-1:] == ("[key]",):  # a bad experiment name: the experiments mapping is at fault
+        loc = loc[:-2]
+    elif len(loc) > 2 and loc[0] == "experiments":  # experiments.<name>.<task>.<section>...
+        task, loc = loc[2], loc[:2] + loc[3:]
+    return problem["type"], loc, task, problem
+
+
+def _describe(error: ValidationError, models: dict, prefix: tuple = ()) -> str:
+    """One line per problem pydantic found, in its order.
+
+    A mapping with unknown keys gets one line, for the first of them, and none for its
+    missing keys: that line lists the allowed keys, and a misspelt key is one mistake.
+    """
+    problems = [_locate(problem, prefix) for problem in error.errors()]
+    misspelt = {loc[:-1] for kind, loc, _, _ in problems if kind in _UNKNOWN}
+    lines, reported = [], set()
+    for kind, loc, task, problem in problems:
+        value = problem["input"]
+        if kind in _UNKNOWN or kind == "missing":
+            mapping, key = loc[:-1], f"{_path(loc[:-1])}.{loc[-1]}"
+            if kind == "missing" and mapping not in misspelt:
+                lines.append(f"{key}: missing; every experiment needs it")
+            elif kind in _UNKNOWN and mapping not in reported:
+                reported.add(mapping)
+                allowed = _keys(mapping, models, task)
+                close = difflib.get_close_matches(loc[-1], allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                lines.append(f"{key}: unknown key; {hint}allowed: {', '.join(allowed)}")
+        elif kind == "union_tag_not_found":
+            lines.append(f"{_path(loc)}.task: missing; every experiment needs it")
+        elif kind == "union_tag_invalid":
+            expected = "one of " + ", ".join(TASKS)
+            lines.append(f"{_path(loc)}.task: got {value['task']!r}, expected {expected}")
+        elif kind in _NOT_A_MAPPING:
+            expected = "a mapping with keys " + ", ".join(_keys(loc, models, task))
+            lines.append(f"{_path(loc)}: got {value!r}, expected {expected}")
+        else:  # "expected", from _expected or the checks across keys
+            lines.append(f"{_path(loc)}: got {value!r}, expected {problem['msg']}")
+    return "\n".join(lines)
+
+
+def _experiment(name: str, validated: _ExperimentParams) -> Experiment:
+    return Experiment(name=name, **dict(validated))
+
+
+def parse_experiment(name: str, raw: Any, sections: tuple[str, ...] = SECTIONS) -> Experiment:
     """Validate one experiment's raw mapping into an Experiment.
 
     Args:
@@ -322,51 +377,38 @@ def parse_experiment(name, raw, sections=("data", "split", "model", "train", "pl
         raw: its mapping, as read from YAML or JSON.
         sections: the sections that must be present (all of them for params.yaml).
     """
-    path = f"experiments.{name}"
-    _check_keys(path, raw, ["task", *sections])
-    task = raw["task"]
-    if task not in TASKS:
-        _fail(f"{path}.task", task, "one of " + ", ".join(TASKS))
-    schemas = {"data": "blobs" if task == "classification" else "curve"}
-    parsed = {
-        section: _parse_section(f"{path}.{section}", raw[section], schemas.get(section, section))
-        for section in sections
-    }
-    experiment = Experiment(name=name, task=task, **parsed)
-    _check_consistency(path, experiment)
-    return experiment
-
-
-def parse_params(params):
-    """Validate the whole params mapping; returns {name: Experiment}."""
-    _check_keys("params", params, ["experiments"])
-    experiments = params["experiments"]
-    if not isinstance(experiments, dict) or not experiments:
-        _fail("experiments", experiments, "a mapping of experiment names to experiments")
-    for name in experiments:
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", str(name)):
-            _fail(
-                "experiments",
-                name,
-                "experiment names made of letters, digits, _ and - (they become folder names)",
-            )
-    return {str(name): parse_experiment(str(name), raw) for name, raw in experiments.items()}
-
-
-def load_params(path):
-    """Read and validate a params.yaml file.
-
-    It is read the way DVC reads it (ruamel.yaml, YAML 1.2, safe: plain data only), so a
-    value set with ``dvc exp run -S`` such as ``1e-05`` is the number DVC meant.
-    """
+    models, validator = _stage_models(tuple(sections))
     try:
-        params = YAML(typ="safe", pure=True).load(Path(path).read_text())
+        validated = validator.validate_python(raw)
+    except ValidationError as error:
+        raise SettingsError(_describe(error, models, ("experiments", name))) from None
+    return _experiment(name, validated)
+
+
+def parse_params(params: Any) -> dict[str, Experiment]:
+    """Validate the whole params mapping; returns {name: Experiment}."""
+    try:
+        validated = Params.model_validate(params)
+    except ValidationError as error:
+        raise SettingsError(_describe(error, _FULL)) from None
+    return {name: _experiment(name, raw) for name, raw in validated.experiments.items()}
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file as DVC reads params.yaml (ruamel.yaml, YAML 1.2: 1e-05 is a number)."""
+    return YAML(typ="safe", pure=True).load(Path(path).read_text())
+
+
+def load_params(path: str | Path) -> dict[str, Experiment]:
+    """Read and validate a params.yaml file (read as DVC reads it, see read_yaml)."""
+    try:
+        params = read_yaml(path)
     except (OSError, YAMLError) as error:
         raise SettingsError(f"{path}: cannot read params: {error}") from None
     return parse_params(params)
 
 
-def stage_settings(experiment, stage):
+def stage_settings(experiment: Experiment, stage: str) -> dict[str, Any]:
     """The JSON-ready mapping a stage reads: name, task and that stage's sections."""
     settings = {"name": experiment.name, "task": experiment.task}
     for section in STAGE_SECTIONS[stage]:
@@ -374,7 +416,7 @@ def stage_settings(experiment, stage):
     return settings
 
 
-def read_stage_settings(path, stage):
+def read_stage_settings(path: str | Path, stage: str) -> Experiment:
     """Read a stage's settings file (written by the validate stage) into an Experiment."""
     try:
         raw = json.loads(Path(path).read_text())

@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 
 from keras_blobs.errors import InputError
-from keras_blobs.files import write_atomic
+from keras_blobs.files import StrPath, write_atomic
 
 
-def make_table(X, y, y_oracle, y_onehot=None):
+def make_table(
+    X: np.ndarray, y: np.ndarray, y_oracle: np.ndarray, y_onehot: np.ndarray | None = None
+) -> pd.DataFrame:
     """Assemble a table from arrays (features, target, oracle target, optional one-hot)."""
     columns = {f"x{j}": X[:, j] for j in range(X.shape[1])}
     columns.update(y=y, y_oracle=y_oracle)
@@ -21,26 +23,26 @@ def make_table(X, y, y_oracle, y_onehot=None):
     return pd.DataFrame(columns)
 
 
-def features(table):
+def features(table: pd.DataFrame) -> np.ndarray:
     """The feature matrix X (n x d)."""
     return table[[c for c in table.columns if c.startswith("x")]].to_numpy()
 
 
-def onehot(table):
+def onehot(table: pd.DataFrame) -> np.ndarray:
     """The one-hot targets (n x k), as written by the split stage."""
     return table[[c for c in table.columns if c.startswith("onehot_")]].to_numpy()
 
 
-def n_classes(table):
+def n_classes(table: pd.DataFrame) -> int:
     return sum(c.startswith("onehot_") for c in table.columns)
 
 
-def write_table(table, path):
+def write_table(table: pd.DataFrame, path: StrPath) -> None:
     """Write a table as Parquet (compact, typed and fast at millions of rows)."""
     write_atomic(path, lambda tmp: table.to_parquet(tmp, index=False, engine="pyarrow"))
 
 
-def read_table(path, task):
+def read_table(path: StrPath, task: str) -> pd.DataFrame:
     """Read and check a table; any problem raises InputError naming the file."""
     try:
         table = pd.read_parquet(path, engine="pyarrow")

@@ -1,18 +1,20 @@
 """The text's worked example, on the trained model: scores, softmax and loss of one point."""
 
+from typing import Any
+
 import numpy as np
 
-from keras_blobs import inference
+from keras_blobs import activations, inference
 
 
-def cross_entropy(p_true):
+def cross_entropy(p_true: float) -> float:
     """The softmax classifier's loss for one point: -log of its true class' probability."""
     return float(-np.log(p_true))
 
 
-def explain_scores(z, true_class):
+def explain_scores(z: np.ndarray, true_class: int) -> dict[str, Any]:
     """From scores z = W.x + b to softmax(z), the true class' probability and the loss."""
-    probabilities = inference.softmax(np.asarray(z, dtype=float)[None, :])[0]
+    probabilities = activations.softmax(np.asarray(z, dtype=float)[None, :])[0]
     return {
         "scores": [float(v) for v in z],
         "probabilities": [float(p) for p in probabilities],
@@ -22,7 +24,9 @@ def explain_scores(z, true_class):
     }
 
 
-def explain_point(weights, x, target, task):
+def explain_point(
+    weights: dict[str, Any], x: np.ndarray, target: int | float, task: str
+) -> dict[str, Any]:
     """The worked example for one point of the trained model (classification or regression)."""
     z = inference.scores(weights, np.asarray(x, dtype=float)[None, :])[0]
     if task == "classification":
@@ -42,7 +46,7 @@ def _vector(values):
     return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
 
 
-def worked_example_markdown(example, name, output_activation):
+def worked_example_markdown(example: dict[str, Any], name: str, output_activation: str) -> str:
     """The worked example as a small Markdown table."""
     rows = [("x (a test point)", _vector(example["x"]))]
     if "probabilities" in example:

@@ -15,9 +15,10 @@ def parse_paths(description, *names):
 
 
 def run(main):
-    """Run a stage's main; a bad input or setting ends it with one line and exit code 2."""
+    """Run a stage's main; bad inputs or settings end it with exit code 2, one error line each."""
     try:
         main()
     except PipelineError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).split("\n"):
+            print(f"error: {line}", file=sys.stderr)
         sys.exit(2)

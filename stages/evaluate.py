@@ -13,11 +13,13 @@ from stages import cli
 SIGNIFICANT_DIGITS = 6  # metrics files stay readable in diffs
 
 
-def round_metrics(metrics):
+def round_metrics(metrics: dict[str, float]) -> dict[str, float]:
     return {name: float(f"{value:.{SIGNIFICANT_DIGITS}g}") for name, value in metrics.items()}
 
 
-def classification_metrics(probabilities, train, test):
+def classification_metrics(
+    probabilities: np.ndarray, train: pd.DataFrame, test: pd.DataFrame
+) -> dict[str, float]:
     """Accuracy and loss of the model; the Bayes rule and logistic regression on the same split."""
     y_test = test["y"].to_numpy()
     logreg = LogisticRegression(C=np.inf, max_iter=1000)  # C=inf: no regularisation
@@ -30,7 +32,7 @@ def classification_metrics(probabilities, train, test):
     }
 
 
-def regression_metrics(predictions, test):
+def regression_metrics(predictions: np.ndarray, test: pd.DataFrame) -> dict[str, float]:
     """Mean squared error of the model and of the noise-free function (the noise floor)."""
     y_test = test["y"].to_numpy()
     return {
@@ -39,14 +41,14 @@ def regression_metrics(predictions, test):
     }
 
 
-def predictions_table(outputs, test, task):
+def predictions_table(outputs: np.ndarray, test: pd.DataFrame, task: str) -> pd.DataFrame:
     """Per-sample actual and predicted values, the data of DVC's confusion and scatter charts."""
     if task == "classification":
         return pd.DataFrame({"actual": test["y"], "predicted": outputs.argmax(axis=1)})
     return pd.DataFrame({"x": test["x0"], "actual": test["y"], "predicted": outputs[:, 0]})
 
 
-def main():
+def main() -> None:
     args = cli.parse_paths(
         __doc__, "settings", "weights", "train", "test", "metrics", "predictions", "worked_example"
     )

@@ -1,19 +1,24 @@
 """Stage: generate an experiment's dataset (make_blobs, or a noisy logistic curve)."""
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from keras_blobs import tables
-from keras_blobs.settings import read_stage_settings
+from keras_blobs.settings import BlobsData, CurveData, read_stage_settings
 from stages import cli
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def nearest_centre(X, centers):
+
+def nearest_centre(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """The Bayes rule for equal-prior isotropic blobs with one spread: the nearest centre."""
     distances = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
     return distances.argmin(axis=1)
 
 
-def generate_blobs(data):
+def generate_blobs(data: BlobsData) -> "pd.DataFrame":
     """make_blobs with the settings' own argument names; y_oracle is the Bayes label."""
     # Imported here: scikit-learn (with SciPy and pandas) takes over a second to import,
     # and the regression experiment's curve does not need it.
@@ -31,7 +36,7 @@ def generate_blobs(data):
     return tables.make_table(X, y, nearest_centre(X, true_centers))
 
 
-def generate_curve(data):
+def generate_curve(data: CurveData) -> "pd.DataFrame":
     """x evenly spaced on [x_min, x_max]; y = 1 / (1 + e^x) plus Gaussian noise."""
     x = np.linspace(data.x_min, data.x_max, data.n_samples)
     y_true = 1.0 / (1.0 + np.exp(x))
@@ -40,7 +45,7 @@ def generate_curve(data):
     return tables.make_table(x[:, None], y, y_true)
 
 
-def main():
+def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "out")
     experiment = read_stage_settings(args.settings, "generate")
     generate = generate_blobs if experiment.task == "classification" else generate_curve

@@ -1,20 +1,32 @@
 """Stage: draw an experiment's pictures as PNG files (boundary, predictions, anatomy; or fit)."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from keras_blobs import drawing, inference, tables
-from keras_blobs.files import read_json, write_atomic
-from keras_blobs.settings import read_stage_settings
+from keras_blobs.files import StrPath, read_json, write_atomic
+from keras_blobs.settings import Plot, read_stage_settings
 from stages import cli
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def figure_decision_boundary(weights, test, plot_settings, accuracy, name):
+
+def figure_decision_boundary(
+    weights: dict[str, Any],
+    test: "pd.DataFrame",
+    plot_settings: Plot,
+    *,
+    accuracy: float,
+    name: str,
+) -> Figure:
     """The grid's predicted classes with the test points over it."""
     x_axis, y_axis, X_grid = drawing.boundary_grid(plot_settings, tables.features(test))
     grid_classes = inference.predict(weights, X_grid).argmax(axis=1)
@@ -29,7 +41,9 @@ def figure_decision_boundary(weights, test, plot_settings, accuracy, name):
     return fig
 
 
-def figure_predictions(weights, test, accuracy, name):
+def figure_predictions(
+    weights: dict[str, Any], test: "pd.DataFrame", *, accuracy: float, name: str
+) -> Figure:
     """The test set coloured by predicted class beside the same points by true class."""
     X_test = tables.features(test)
     n_classes = tables.n_classes(test)
@@ -44,7 +58,7 @@ def figure_predictions(weights, test, accuracy, name):
     return fig
 
 
-def figure_anatomy(weights, test, name):
+def figure_anatomy(weights: dict[str, Any], test: "pd.DataFrame", name: str) -> Figure:
     """The anatomy of a linear classifier: W, b, and the data through W.x, W.x + b, softmax."""
     layer = weights["layers"][0]
     W = np.asarray(layer["kernel"]).T  # Keras stores x.W; the text writes W.x
@@ -58,27 +72,44 @@ def figure_anatomy(weights, test, name):
     drawing.draw_heatmap(axes[0, 1], b[:, None], classes, ["b"], "learned b")
     drawing.draw_points(axes[0, 2], X_test, labels, n_classes)
     axes[0, 2].set_title("test data x")
-    drawing.draw_mapped_points(axes[1, 0], X_test @ W.T, labels, n_classes, "W.x")
+    drawing.draw_mapped_points(axes[1, 0], X_test @ W.T, labels, n_classes, title="W.x")
     drawing.draw_mapped_points(
-        axes[1, 1], X_test @ W.T + b, labels, n_classes, "W.x + b (arrow: b)", bias=b
+        axes[1, 1], X_test @ W.T + b, labels, n_classes, title="W.x + b (arrow: b)", bias=b
     )
     drawing.draw_probabilities(axes[1, 2], inference.predict(weights, X_test), labels, n_classes)
     fig.suptitle(f"{name}: anatomy of a linear classifier")
     return fig
 
 
-def classification_figures(weights, test, plot_settings, accuracy, name):
+def classification_figures(
+    weights: dict[str, Any],
+    test: "pd.DataFrame",
+    plot_settings: Plot,
+    *,
+    accuracy: float,
+    name: str,
+) -> dict[str, Figure]:
     """Every picture of a classification experiment (the anatomy only for a linear model)."""
     figures = {
-        "decision_boundary": figure_decision_boundary(weights, test, plot_settings, accuracy, name),
-        "predictions": figure_predictions(weights, test, accuracy, name),
+        "decision_boundary": figure_decision_boundary(
+            weights, test, plot_settings, accuracy=accuracy, name=name
+        ),
+        "predictions": figure_predictions(weights, test, accuracy=accuracy, name=name),
     }
     if len(weights["layers"]) == 1:
         figures["anatomy"] = figure_anatomy(weights, test, name)
     return figures
 
 
-def figure_regression(weights, train, test, plot_settings, mse, name):
+def figure_regression(
+    weights: dict[str, Any],
+    train: "pd.DataFrame",
+    test: "pd.DataFrame",
+    plot_settings: Plot,
+    *,
+    mse: float,
+    name: str,
+) -> Figure:
     """The data and the model's fitted function over the plot range."""
     x_curve = np.linspace(plot_settings.grid_min, plot_settings.grid_max, plot_settings.grid_points)
     y_curve = inference.predict(weights, x_curve[:, None])[:, 0]
@@ -88,7 +119,7 @@ def figure_regression(weights, train, test, plot_settings, mse, name):
     return fig
 
 
-def save_figure(fig, path):
+def save_figure(fig: Figure, path: StrPath) -> None:
     """Save a PNG whose bytes depend only on the picture (no software or date stamp)."""
     write_atomic(
         path,
@@ -99,7 +130,7 @@ def save_figure(fig, path):
     plt.close(fig)
 
 
-def main():
+def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "weights", "train", "test", "metrics", "out")
     experiment = read_stage_settings(args.settings, "plot")
     weights = inference.read_weights(args.weights)
@@ -110,12 +141,21 @@ def main():
     out = Path(args.out)
     if experiment.task == "classification":
         figures = classification_figures(
-            weights, test, experiment.plot, metrics["test_accuracy"], experiment.name
+            weights,
+            test,
+            experiment.plot,
+            accuracy=metrics["test_accuracy"],
+            name=experiment.name,
         )
     else:
         figures = {
             "fitted_function": figure_regression(
-                weights, train, test, experiment.plot, metrics["test_mse"], experiment.name
+                weights,
+                train,
+                test,
+                experiment.plot,
+                mse=metrics["test_mse"],
+                name=experiment.name,
             )
         }
     for figure_name, fig in figures.items():

@@ -1,15 +1,20 @@
 """Stage: split an experiment's data into train and test, one-hot encoding the labels."""
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
 from keras_blobs import tables
-from keras_blobs.settings import read_stage_settings
+from keras_blobs.settings import Split, read_stage_settings
 from stages import cli
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def encode_onehot(y, n_classes):
+
+def encode_onehot(y: np.ndarray, n_classes: int) -> np.ndarray:
     """One-hot encode integer labels 0..n_classes-1 (a fixed width, whatever the split holds)."""
     encoder = OneHotEncoder(
         categories=[np.arange(n_classes)], sparse_output=False, dtype=np.float32
@@ -17,7 +22,9 @@ def encode_onehot(y, n_classes):
     return encoder.fit_transform(y.reshape(-1, 1))
 
 
-def split_table(table, split, task):
+def split_table(
+    table: "pd.DataFrame", split: Split, task: str
+) -> tuple["pd.DataFrame", "pd.DataFrame"]:
     """Split a table; classification tables gain their one-hot columns."""
     train, test = train_test_split(
         table, test_size=split.test_size, random_state=split.random_state
@@ -36,7 +43,7 @@ def split_table(table, split, task):
     )
 
 
-def main():
+def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "data", "train", "test")
     experiment = read_stage_settings(args.settings, "split")
     table = tables.read_table(args.data, experiment.task)

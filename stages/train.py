@@ -1,19 +1,24 @@
 """Stage: train an experiment's Keras model on its train split."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keras_blobs import tables
 from keras_blobs.files import write_json
 from keras_blobs.settings import read_stage_settings
 from stages import cli
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
-def targets(table, task):
+
+def targets(table: "pd.DataFrame", task: str) -> "np.ndarray":
     """What the model fits: one-hot labels, or the regression target as a column."""
     return tables.onehot(table) if task == "classification" else table[["y"]].to_numpy()
 
 
-def main():
+def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "train", "test", "model", "weights", "history")
     experiment = read_stage_settings(args.settings, "train")
     train = tables.read_table(args.train, experiment.task)
@@ -28,10 +33,10 @@ def main():
         targets(train, experiment.task),
         tables.features(test),
         targets(test, experiment.task),
-        experiment.task,
-        experiment.model,
-        experiment.train,
-        args.history,
+        task=experiment.task,
+        model_settings=experiment.model,
+        train_settings=experiment.train,
+        history_path=args.history,
     )
     keras_model.save_model(model, args.model)
     write_json(args.weights, keras_model.export_weights(model))

@@ -8,12 +8,12 @@ here, before DVC has removed any other stage's outputs.
 import shutil
 from pathlib import Path
 
-from keras_blobs.files import write_json
-from keras_blobs.settings import STAGE_SECTIONS, load_params, stage_settings
+from keras_blobs.files import StrPath, write_json
+from keras_blobs.settings import STAGE_SECTIONS, Experiment, load_params, stage_settings
 from stages import cli
 
 
-def write_settings(experiments, out_dir):
+def write_settings(experiments: dict[str, Experiment], out_dir: StrPath) -> None:
     """Write ``<out_dir>/<experiment>/<stage>.json`` and drop removed experiments."""
     out_dir = Path(out_dir)
     for name, experiment in experiments.items():
@@ -25,7 +25,7 @@ def write_settings(experiments, out_dir):
                 shutil.rmtree(stale)
 
 
-def main():
+def main() -> None:
     args = cli.parse_paths(__doc__, "params", "out")
     experiments = load_params(args.params)
     write_settings(experiments, args.out)

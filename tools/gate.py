@@ -24,12 +24,23 @@ import math
 import os
 import re
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from tools.gate_plots import render_plots
-from tools.gate_rules import TOLERANCES, GateError, format_decimal, load_rules, one_line, to_decimal
+from tools.gate_plots import Plots, render_plots
+from tools.gate_rules import (
+    TOLERANCES,
+    GateError,
+    Rule,
+    format_decimal,
+    load_rules,
+    one_line,
+    to_decimal,
+)
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 WORKSPACE = "workspace"  # DVC's name for the working tree, the gate's new side
@@ -60,14 +71,14 @@ class Side:
     errors: dict = field(default_factory=dict)  # experiment -> why its file could not be read
     problems: list = field(default_factory=list)  # side-wide problems, each one line
 
-    def expects(self, experiment):
+    def expects(self, experiment: str) -> bool:
         """Whether this side should have a metrics file for ``experiment``."""
         if self.experiments is None:
             return experiment in self.paths
         return experiment in self.experiments
 
 
-def flatten(value, prefix=""):
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """Nested metric dicts as {"a.b": value}, the way DVC names nested metrics."""
     if not isinstance(value, dict):
         return {prefix: value}
@@ -77,12 +88,12 @@ def flatten(value, prefix=""):
     return flat
 
 
-def where(side):
+def where(side: str) -> str:
     """``in the workspace`` or ``on <revision>``."""
     return "in the workspace" if side == WORKSPACE else f"on {side}"
 
 
-def describe_read_error(error):
+def describe_read_error(error: BaseException) -> str:
     """A metrics file's read error, as DVC reported it, in words."""
     if isinstance(error, FileNotFoundError):
         return MISSING_FILE
@@ -92,7 +103,12 @@ def describe_read_error(error):
     return f"is unreadable ({type(error).__name__}: {message})"
 
 
-def side_from_dvc(name, result, params, params_error=None):
+def side_from_dvc(
+    name: str,
+    result: dict[str, Any] | None,
+    params: dict[str, Any] | None,
+    params_error: BaseException | None = None,
+) -> Side:
     """Build a Side from DVC's metrics result for one revision and its params (pure).
 
     ``result`` is one revision's entry of ``Repo.metrics.show(...)``: ``{"data": {path:
@@ -137,7 +153,7 @@ def _params(rev):
         return None, error
 
 
-def read_sides(base):
+def read_sides(base: str) -> tuple[Side, Side]:
     """Read the base revision and the workspace through DVC -> (base Side, workspace Side)."""
     from dvc.exceptions import NotDvcRepoError
     from dvc.repo import Repo
@@ -160,7 +176,9 @@ def read_sides(base):
     )
 
 
-def check_rule_names(rules, base, new, source="gate.yaml"):
+def check_rule_names(
+    rules: dict[str, dict[str, Rule]], base: Side, new: Side, source: str = "gate.yaml"
+) -> None:
     """Raise GateError for a rule naming an experiment or a metric that does not exist."""
     experiments = set(new.experiments or ()) | set(new.paths)
     for experiment, metrics in rules.items():
@@ -216,11 +234,11 @@ class Comparison:
     failures: list
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return not self.failures
 
 
-def format_value(value):
+def format_value(value: object) -> str:
     """A metric value (or Gap) for the report."""
     if isinstance(value, Gap):
         return value.value
@@ -231,7 +249,7 @@ def format_value(value):
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else repr(value)
 
 
-def format_change(base, new):
+def format_change(base: Decimal, new: Decimal) -> str:
     """``new - base`` with its sign, and in % of the base value when that is not 0."""
     change = new - base
     text = format_decimal(change, signed=True)
@@ -240,7 +258,7 @@ def format_change(base, new):
     return text
 
 
-def value_problem(value, side):
+def value_problem(value: object, side: str) -> str | None:
     """Why a side's value cannot be compared (missing, not a number, not finite), or None."""
     if value is Gap.MISSING:
         return f"missing {where(side)}"
@@ -257,7 +275,7 @@ def value_problem(value, side):
     return None
 
 
-def rule_failures(rule, base, new):
+def rule_failures(rule: Rule, base: Decimal | None, new: Decimal) -> list[str]:
     """The reasons ``new`` (and its change from ``base``, when not None) breaks ``rule``."""
     reasons = []
     abs_key, pct_key = TOLERANCES[rule.better]
@@ -284,7 +302,16 @@ def rule_failures(rule, base, new):
     return reasons
 
 
-def judge(experiment, metric, base_value, new_value, rule, base_name, new_name=WORKSPACE):
+def judge(
+    experiment: str,
+    metric: str,
+    *,
+    base_value: object,
+    new_value: object,
+    rule: Rule | None,
+    base_name: str,
+    new_name: str = WORKSPACE,
+) -> tuple[Row, list[str]]:
     """One table row and its failure lines (each naming experiment, metric, values and rule)."""
     values = (
         f"{experiment} {metric}: {format_value(base_value)} ({base_name}) -> "
@@ -345,7 +372,7 @@ def _side_values(side, experiment, failures):
     return Gap.NO_EXPERIMENT
 
 
-def compare(base, new, rules):
+def compare(base: Side, new: Side, rules: dict[str, dict[str, Rule]]) -> Comparison:
     """Compare two Sides under ``rules`` -> Comparison (call check_rule_names first)."""
     failures = [
         f"{where(side.name)}: {problem}" for side in (base, new) for problem in side.problems
@@ -379,11 +406,11 @@ def compare(base, new, rules):
             row, lines = judge(
                 experiment,
                 metric,
-                _value(base_values, metric),
-                _value(new_values, metric),
-                experiment_rules.get(metric),
-                base.name,
-                new.name,
+                base_value=_value(base_values, metric),
+                new_value=_value(new_values, metric),
+                rule=experiment_rules.get(metric),
+                base_name=base.name,
+                new_name=new.name,
             )
             rows.append(row)
             failures.extend(lines)
@@ -398,7 +425,9 @@ def _value(values, metric):
     return values.get(metric, Gap.MISSING)
 
 
-def diff_params(base, new):
+def diff_params(
+    base: dict[str, Any] | None, new: dict[str, Any] | None
+) -> list[tuple[str, str, str]] | None:
     """The params that differ between two params dicts -> [(dotted key, base text, new text)]."""
     if base is None or new is None:
         return None
@@ -421,7 +450,9 @@ def diff_params(base, new):
 # --- report (pure) -------------------------------------------------------------------------
 
 
-def markdown_table(header, rows, align=None):
+def markdown_table(
+    header: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str] | None = None
+) -> str:
     """A GitHub-flavoured Markdown table; ``|`` and line breaks in cells are escaped."""
 
     def cell(text):
@@ -432,7 +463,15 @@ def markdown_table(header, rows, align=None):
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
-def render_markdown(comparison, base_name, rules_path, params_rows, plots=None, report_dir="."):
+def render_markdown(
+    comparison: Comparison,
+    *,
+    base_name: str,
+    rules_path: str,
+    params_rows: list[tuple[str, str, str]] | None,
+    plots: Plots | None = None,
+    report_dir: str | os.PathLike[str] = ".",
+) -> str:
     """The gate's Markdown report: verdict, failures, a table per experiment, params, plots."""
     status = "PASS" if comparison.passed else "FAIL"
     count = len(comparison.failures)
@@ -491,7 +530,7 @@ def render_markdown(comparison, base_name, rules_path, params_rows, plots=None, 
 # --- entry point ---------------------------------------------------------------------------
 
 
-def parse_args(argv=None):
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -513,7 +552,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Run the gate; returns the exit code."""
     args = parse_args(argv)
     try:
@@ -533,7 +572,12 @@ def main(argv=None):
     report_path = Path(args.report)
     params_rows = diff_params(base.params, new.params)
     report = render_markdown(
-        comparison, args.base, args.rules, params_rows, plots, report_path.parent
+        comparison,
+        base_name=args.base,
+        rules_path=args.rules,
+        params_rows=params_rows,
+        plots=plots,
+        report_dir=report_path.parent,
     )
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(report)

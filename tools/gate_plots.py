@@ -7,6 +7,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tools.gate_rules import one_line
 
@@ -19,7 +20,9 @@ class Plots:
     notes: list = field(default_factory=list)
 
 
-def vega_specs(plots_json, base):
+def vega_specs(
+    plots_json: dict[str, Any], base: str
+) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """The filled Vega-Lite specs of `dvc plots diff --json` output -> ([(title, spec)], notes)."""
     specs, notes = [], []
     for title, items in (plots_json.get("data") or {}).items():  # in dvc.yaml's order
@@ -44,12 +47,12 @@ def vega_specs(plots_json, base):
     return specs, notes
 
 
-def slug(title):
+def slug(title: str) -> str:
     """A file name for a plot title."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "plot"
 
 
-def render_plots(base, out_dir):
+def render_plots(base: str, out_dir: str | Path) -> Plots:
     """Draw each Vega plot of `dvc plots diff BASE` (both sides overlaid) to a PNG in out_dir."""
     plots = Plots()
     try:

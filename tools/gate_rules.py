@@ -8,9 +8,10 @@ import difflib
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAMLError
+
+from keras_blobs.settings import read_yaml
 
 DIRECTIONS = ("higher", "lower")
 # How much worse a metric may get (absolutely, in % of the base value), named for its direction.
@@ -101,7 +102,7 @@ def parse_rule(path, raw, source="gate.yaml"):
             tolerance = key != "min" and key != "max"
             if value is None or (tolerance and value < 0):
                 expected = "a number >= 0" if tolerance else "a finite number"
-                _bad(source, f"{path}.{key}", raw[key], f"{expected} (write 0.001, not 1e-3)")
+                _bad(source, f"{path}.{key}", raw[key], expected)
             limits[key] = value
     if not limits:
         raise GateError(
@@ -136,7 +137,7 @@ def parse_rules(raw, source="gate.yaml"):
 def load_rules(path):
     """Read and check the rules file."""
     try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as error:
+        raw = read_yaml(path)  # as params.yaml is read: YAML 1.2, so 1e-3 is a number
+    except (OSError, YAMLError) as error:
         raise GateError(f"{path}: cannot read rules: {one_line(error)}") from None
     return parse_rules(raw, str(path))

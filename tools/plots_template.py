@@ -33,13 +33,13 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def offline_template():
+def offline_template() -> str:
     """The page, with every script inlined and DVC's {plot_divs} placeholder."""
     bundle = vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
     return PAGE.format(bundle=bundle)
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True)
     out = Path(parser.parse_args().out)

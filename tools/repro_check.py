@@ -20,8 +20,11 @@ from ruamel.yaml import YAML
 
 from keras_blobs.cpu import describe, is_reference, x86_features
 
+# A dvc.lock as read_lock returns it: {stage: {"deps" | "outs": {path: md5 or None}}}.
+Lock = dict[str, dict[str, dict[str, str | None]]]
 
-def read_lock(text):
+
+def read_lock(text: str) -> Lock:
     """A dvc.lock's stages as {stage: {"deps": {path: md5}, "outs": {path: md5}}}, in file order."""
     stages = (YAML(typ="safe", pure=True).load(text) or {}).get("stages", {})
     return {
@@ -33,7 +36,7 @@ def read_lock(text):
     }
 
 
-def pipeline_order(lock):
+def pipeline_order(lock: Lock) -> list[str]:
     """The stages in pipeline order: a stage after every stage whose outputs it reads."""
     producer = {path: name for name, stage in lock.items() for path in stage["outs"]}
     graph = {
@@ -51,7 +54,7 @@ def pipeline_order(lock):
     return order
 
 
-def changed_outputs(base, new):
+def changed_outputs(base: Lock, new: Lock) -> list[tuple[str, str, str | None, str | None]]:
     """[(stage, path, base md5, new md5)] for every output whose hash is not the base's."""
     changes = []
     for stage in pipeline_order(new):
@@ -62,13 +65,13 @@ def changed_outputs(base, new):
     return changes
 
 
-def changed_inputs(base, new, stage):
+def changed_inputs(base: Lock, new: Lock, stage: str) -> list[str]:
     """The stage's dependencies whose hash is not the base's (none: the difference starts here)."""
     before = base.get(stage, {}).get("deps", {})
     return [path for path, md5 in new[stage]["deps"].items() if before.get(path) != md5]
 
 
-def report(base, new):
+def report(base: Lock, new: Lock) -> list[str]:
     """Lines that say which outputs differ and the first stage whose outputs differ."""
     changes = changed_outputs(base, new)
     if not changes:
@@ -91,11 +94,11 @@ def report(base, new):
     return lines
 
 
-def git(*args):
+def git(*args: str) -> str:
     return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="HEAD", help="the git revision holding the reference")
     args = parser.parse_args(argv)

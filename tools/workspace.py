@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,18 +17,18 @@ REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
 
-def pipeline_env():
+def pipeline_env() -> dict[str, str]:
     """The environment `make` gives the pipeline: the venv first on PATH, TensorFlow quiet."""
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     env.update(TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0", DVC_NO_ANALYTICS="1")
     return env
 
 
-def git(repo, *args):
+def git(repo: str | Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=pipeline_env(), check=True, capture_output=True)
 
 
-def copy_tracked_files(target):
+def copy_tracked_files(target: Path) -> None:
     """Copy the files git tracks (as they are in the working tree) into a new git repo."""
     names = subprocess.run(
         ["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True, text=True
@@ -43,12 +44,12 @@ def copy_tracked_files(target):
     commit_all(target, "copy of the project")
 
 
-def commit_all(repo, message):
+def commit_all(repo: str | Path, message: str) -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", message, "--allow-empty")
 
 
-def get_param(repo, dotted):
+def get_param(repo: str | Path, dotted: str) -> Any:
     """A value of params.yaml by its dotted key, e.g. ``experiments.blobs4.train.epochs``."""
     value = yaml.safe_load((Path(repo) / "params.yaml").read_text())
     for key in dotted.split("."):
@@ -56,7 +57,7 @@ def get_param(repo, dotted):
     return value
 
 
-def set_params(repo, changes, new_keys=False):
+def set_params(repo: str | Path, changes: dict[str, Any], new_keys: bool = False) -> None:
     """Change params.yaml in place, e.g. ``{"experiments.blobs4.train.epochs": 11}``.
 
     A key params.yaml does not have is an error, unless ``new_keys`` (to test a typo).
@@ -74,7 +75,7 @@ def set_params(repo, changes, new_keys=False):
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-def stage_commands(repo, experiment):
+def stage_commands(repo: str | Path, experiment: str) -> dict[str, list[str]]:
     """Each stage's command for one experiment, from dvc.yaml (``${key}`` filled in)."""
     stages = yaml.safe_load((Path(repo) / "dvc.yaml").read_text())["stages"]
     commands = {}
@@ -87,7 +88,7 @@ def stage_commands(repo, experiment):
     return commands
 
 
-def ran_stages(output):
+def ran_stages(output: str) -> list[str]:
     """The stages a `dvc repro` / `dvc exp run` output says it ran."""
     return sorted(
         line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")

@@ -144,7 +144,9 @@ def test_draw_heatmap_writes_each_value(ax):
 
 def test_draw_mapped_points_and_probabilities(ax):
     Z = np.array([[1.0, 2.0], [-1.0, 0.5]])
-    drawing.draw_mapped_points(ax, Z, np.array([0, 1]), 2, "W.x + b", bias=np.array([0.3, -0.2]))
+    drawing.draw_mapped_points(
+        ax, Z, np.array([0, 1]), 2, title="W.x + b", bias=np.array([0.3, -0.2])
+    )
     np.testing.assert_array_equal(ax.collections[0].get_offsets(), Z)
     assert ax.get_title() == "W.x + b"
     # The bias arrow (an empty annotation from the origin to b) and its label.

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from keras_blobs import inference
+from keras_blobs import activations, inference
 from keras_blobs.errors import InputError
 from keras_blobs.settings import Model
 
@@ -46,7 +46,7 @@ def write_weights(path, weights):
 
 def test_softmax_rows_sum_to_one_and_match_the_formula():
     z = np.array([[0.0, 1.0, 2.0], [-3.0, 0.5, 0.5], [4.0, 4.0, 4.0]])
-    p = inference.softmax(z)
+    p = activations.softmax(z)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-15)
     np.testing.assert_allclose(p, numpy_softmax(z), rtol=1e-14)
     np.testing.assert_allclose(p[2], [1 / 3] * 3)
@@ -56,7 +56,7 @@ def test_softmax_rows_sum_to_one_and_match_the_formula():
 def test_softmax_huge_scores_do_not_overflow():
     z = np.array([[1000.0, 999.0, -1000.0], [1e300, 0.0, -1e300], [-1e4, -1e4, -1e4 + 1]])
     with np.errstate(over="raise", invalid="raise"):  # exp(1000) would overflow
-        p = inference.softmax(z)
+        p = activations.softmax(z)
     assert np.isfinite(p).all()
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-15)
     e = 1 / (1 + np.exp(-1.0))
@@ -67,7 +67,7 @@ def test_softmax_huge_scores_do_not_overflow():
 
 def test_activations_table():
     z = np.array([[-2.0, 0.0, 3.0]])
-    acts = inference.ACTIVATIONS
+    acts = activations.ACTIVATIONS
     np.testing.assert_array_equal(acts["linear"](z), z)
     np.testing.assert_array_equal(acts["relu"](z), [[0.0, 0.0, 3.0]])
     np.testing.assert_allclose(acts["sigmoid"](z), 1 / (1 + np.exp(-z)))

@@ -46,7 +46,13 @@ def curve(n=40, scale=1.0):
 
 def train(tmp_path, data, task, model_settings, train_settings, name="history.csv"):
     history = tmp_path / name
-    model = keras_model.train_model(*data, task, model_settings, train_settings, str(history))
+    model = keras_model.train_model(
+        *data,
+        task=task,
+        model_settings=model_settings,
+        train_settings=train_settings,
+        history_path=str(history),
+    )
     return model, history
 
 

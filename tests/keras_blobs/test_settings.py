@@ -9,6 +9,7 @@ import yaml
 
 from keras_blobs import settings
 from keras_blobs.errors import SettingsError
+from stages import cli
 from tools.workspace import REPO
 
 
@@ -668,3 +669,85 @@ def test_unreadable_params_file_names_the_file(tmp_path):
     path.write_text("experiments: [unclosed")
     with pytest.raises(SettingsError, match=rf"^{re.escape(str(path))}: cannot read params"):
         settings.load_params(path)
+
+
+# --- several mistakes at once: every one reported, one line each ---
+
+
+def parse_errors(params):
+    """The lines of the SettingsError parse_params raises."""
+    with pytest.raises(SettingsError) as caught:
+        settings.parse_params(params)
+    return str(caught.value).split("\n")
+
+
+def test_two_mistakes_are_reported_together(params):
+    set_key(params, "blobs4.train.epochs", -5)
+    set_key(params, "blobs2.split.test_size", 1.5)
+
+    assert parse_errors(params) == [
+        "experiments.blobs4.train.epochs: got -5, expected an integer >= 1",
+        "experiments.blobs2.split.test_size: got 1.5, expected a number strictly between 0 and 1",
+    ]
+
+
+def test_three_mistakes_are_reported_together(params):
+    train = params["experiments"]["blobs4"]["train"]
+    train["epoch"] = train.pop("epochs")
+    set_key(params, "blobs4.train.optimizer", "sgdd")
+    set_key(params, "regression.data.noise_std", 0)
+
+    assert parse_errors(params) == [
+        "experiments.blobs4.train.optimizer: got 'sgdd', expected one of sgd, adam, adamw, "
+        "rmsprop, adagrad, adadelta, adamax, nadam",
+        "experiments.blobs4.train.epoch: unknown key; did you mean 'epochs'? "
+        "allowed: optimizer, learning_rate, batch_size, epochs, seed",
+        "experiments.regression.data.noise_std: got 0, expected a finite number > 0",
+    ]
+
+
+def test_mistakes_across_keys_are_reported_together(params):
+    set_key(params, "blobs4.model.output_activation", "sigmoid")
+    set_key(params, "blobs4.train.batch_size", 5000)
+    set_key(params, "blobs4.plot.grid_max", -30)
+    set_key(params, "regression.data.x_max", -20)
+
+    assert parse_errors(params) == [
+        "experiments.blobs4.model.output_activation: got 'sigmoid', "
+        "expected softmax for a classification experiment",
+        "experiments.blobs4.train.batch_size: got 5000, "
+        "expected at most the training set size (3200)",
+        "experiments.blobs4.plot.grid_max: got -30.0, expected a number above grid_min=-20.0",
+        "experiments.regression.data.x_max: got -20.0, expected a number above x_min=-20.0",
+    ]
+
+
+def test_a_bad_experiment_does_not_hide_the_others(params):
+    set_key(params, "blobs4.task", "clustering")
+    set_key(params, "blobs2", None)
+    set_key(params, "regression.model.hidden_units", [16, 0])
+
+    assert parse_errors(params) == [
+        "experiments.blobs4.task: got 'clustering', expected one of classification, regression",
+        "experiments.blobs2: got None, expected a mapping with keys "
+        "task, data, split, model, train, plot",
+        "experiments.regression.model.hidden_units: got [16, 0], expected a list of positive "
+        "integers (the hidden layers' widths; [] for none)",
+    ]
+
+
+def test_each_mistake_is_printed_as_its_own_error_line(params, tmp_path, capsys):
+    set_key(params, "blobs4.train.epochs", 0)
+    set_key(params, "blobs2.train.optimizer", "SGD")
+    path = tmp_path / "params.yaml"
+    path.write_text(json.dumps(params))  # JSON is YAML
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.run(lambda: settings.load_params(path))
+
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: experiments.blobs4.train.epochs: got 0, expected an integer >= 1",
+        "error: experiments.blobs2.train.optimizer: got 'SGD', expected one of sgd, adam, adamw, "
+        "rmsprop, adagrad, adadelta, adamax, nadam",
+    ]

@@ -75,7 +75,7 @@ def test_plot_uses_agg():
 
 def test_figure_decision_boundary():
     test = classification_test_table()
-    fig = plot.figure_decision_boundary(LINEAR, test, GRID, 0.87654, "blobs3")
+    fig = plot.figure_decision_boundary(LINEAR, test, GRID, accuracy=0.87654, name="blobs3")
 
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
@@ -96,7 +96,7 @@ def test_figure_decision_boundary():
 
 def test_figure_predictions():
     test = classification_test_table()
-    fig = plot.figure_predictions(LINEAR, test, 0.5, "blobs3")
+    fig = plot.figure_predictions(LINEAR, test, accuracy=0.5, name="blobs3")
     ax_predicted, ax_true = fig.axes
     assert fig.get_suptitle() == "blobs3: test set"
     assert ax_predicted.get_title() == "predicted class (accuracy 0.5000)"
@@ -130,12 +130,12 @@ def test_figure_anatomy():
 
 def test_classification_figures_anatomy_only_for_a_linear_model():
     test = classification_test_table()
-    assert sorted(plot.classification_figures(LINEAR, test, GRID, 0.9, "a")) == [
+    assert sorted(plot.classification_figures(LINEAR, test, GRID, accuracy=0.9, name="a")) == [
         "anatomy",
         "decision_boundary",
         "predictions",
     ]
-    assert sorted(plot.classification_figures(TWO_LAYER, test, GRID, 0.9, "b")) == [
+    assert sorted(plot.classification_figures(TWO_LAYER, test, GRID, accuracy=0.9, name="b")) == [
         "decision_boundary",
         "predictions",
     ]
@@ -144,7 +144,7 @@ def test_classification_figures_anatomy_only_for_a_linear_model():
 def test_figure_regression():
     train, test = regression_tables()
     settings = Plot(grid_min=-4.0, grid_max=4.0, grid_points=9)
-    fig = plot.figure_regression(SIGMOID, train, test, settings, 0.0123456, "regression")
+    fig = plot.figure_regression(SIGMOID, train, test, settings, mse=0.0123456, name="regression")
 
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
@@ -160,7 +160,9 @@ def test_figure_regression():
 def test_save_figure_twice_gives_identical_png(tmp_path):
     paths = [tmp_path / "a" / "boundary.png", tmp_path / "b" / "boundary.png"]
     for path in paths:
-        fig = plot.figure_decision_boundary(LINEAR, classification_test_table(), GRID, 0.9, "x")
+        fig = plot.figure_decision_boundary(
+            LINEAR, classification_test_table(), GRID, accuracy=0.9, name="x"
+        )
         plot.save_figure(fig, path)
         assert not plt.fignum_exists(fig.number)  # closed once saved
 
@@ -175,7 +177,7 @@ def test_save_regression_figure_twice_gives_identical_png(tmp_path):
     train, test = regression_tables()
     data = []
     for name in ("a.png", "b.png"):
-        fig = plot.figure_regression(SIGMOID, train, test, GRID, 0.01, "regression")
+        fig = plot.figure_regression(SIGMOID, train, test, GRID, mse=0.01, name="regression")
         plot.save_figure(fig, tmp_path / name)
         data.append((tmp_path / name).read_bytes())
     assert data[0] == data[1]

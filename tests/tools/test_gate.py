@@ -10,6 +10,7 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
+from keras_blobs.settings import read_yaml
 from tests.conftest import dvc_env, run
 from tools import gate, gate_plots, gate_rules
 from tools.gate import Gap, GateError
@@ -68,7 +69,7 @@ def test_a_rule_reads_its_limits_as_exact_decimals():
         ({"better": "higher", "max_drop": -0.1}, "max_drop: got -0.1, expected a number >= 0"),
         (
             {"better": "higher", "max_drop": "1e-3"},
-            "got '1e-3', expected a number >= 0 (write 0.001",
+            "max_drop: got '1e-3', expected a number >= 0",
         ),
         ({"better": "higher", "min": True}, "exp.metric.min: got True, expected a finite number"),
         ({"better": "higher", "min": float("nan")}, "exp.metric.min: got nan"),
@@ -101,6 +102,14 @@ def test_a_bad_rules_file_is_a_gate_error(tmp_path, text, message):
     with pytest.raises(GateError) as error:
         gate_rules.load_rules(path)
     assert message in str(error.value)
+
+
+def test_rules_are_read_like_params_so_1e_3_is_a_number(tmp_path):
+    # YAML 1.1 (PyYAML) reads 1e-3 as the string '1e-3'; the reader of params.yaml, as DVC's, does not.
+    path = tmp_path / "rules.yaml"
+    path.write_text("blobs4:\n  test_loss:\n    better: lower\n    max_rise: 1e-3\n")
+    assert read_yaml(path)["blobs4"]["test_loss"]["max_rise"] == 0.001
+    assert gate_rules.load_rules(path)["blobs4"]["test_loss"].max_worse == Decimal("0.001")
 
 
 def test_an_empty_rules_file_gates_nothing(tmp_path):
@@ -375,7 +384,9 @@ def tables_in(markdown):
 
 def report_for(comparison, **kwargs):
     params = [("experiments.blobs4.train.learning_rate", "0.01", "0.0001")]
-    return gate.render_markdown(comparison, "HEAD", "gate.yaml", params, **kwargs)
+    return gate.render_markdown(
+        comparison, base_name="HEAD", rules_path="gate.yaml", params_rows=params, **kwargs
+    )
 
 
 def test_the_report_has_a_well_formed_table_per_experiment_and_one_for_params():
