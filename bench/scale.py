@@ -6,10 +6,9 @@ The commands come from dvc.yaml and run without DVC, so the figures are the stag
 
 from pathlib import Path
 
-import yaml
-
 from bench.repo import run_checked
 from bench.stats import import_seconds
+from keras_blobs.files import read_yaml
 from tools.workspace import set_params, stage_commands
 
 CHAIN = ("generate", "split", "train", "evaluate", "plot")  # one experiment's stages, in order
@@ -26,7 +25,7 @@ def run_stage(repo, command, importtime=False, native=False):
 
 
 def experiment_names(repo):
-    return list(yaml.safe_load((Path(repo) / "params.yaml").read_text())["experiments"])
+    return list(read_yaml(Path(repo) / "params.yaml")["experiments"])
 
 
 def measure_stage_budget(repo, repeats):

@@ -1,4 +1,4 @@
-"""Small file helpers shared by the stages: atomic writes and JSON."""
+"""Small file helpers shared by the stages: atomic writes, JSON, and the one YAML reader."""
 
 import json
 import os
@@ -6,6 +6,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from ruamel.yaml import YAML
 
 from keras_blobs.errors import InputError
 
@@ -47,3 +49,16 @@ def read_json(path: StrPath) -> Any:
         raise InputError(f"{path}: missing (run the stage that writes it first)") from None
     except (OSError, ValueError) as error:
         raise InputError(f"{path}: not valid JSON ({error})") from None
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML as DVC parses params.yaml (ruamel.yaml, YAML 1.2, plain data: 1e-05 is a number).
+
+    Every YAML file the project reads goes through here, so a value means the same in all.
+    """
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def read_yaml(path: StrPath) -> Any:
+    """Read a YAML file with ``parse_yaml``."""
+    return parse_yaml(Path(path).read_text())

@@ -27,10 +27,11 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
-from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml import YAMLError
 
 from keras_blobs import activations
 from keras_blobs.errors import SettingsError
+from keras_blobs.files import read_yaml
 
 TASKS = ("classification", "regression")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")
@@ -392,11 +393,6 @@ def parse_params(params: Any) -> dict[str, Experiment]:
     except ValidationError as error:
         raise SettingsError(_describe(error, _FULL)) from None
     return {name: _experiment(name, raw) for name, raw in validated.experiments.items()}
-
-
-def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file as DVC reads params.yaml (ruamel.yaml, YAML 1.2: 1e-05 is a number)."""
-    return YAML(typ="safe", pure=True).load(Path(path).read_text())
 
 
 def load_params(path: str | Path) -> dict[str, Experiment]:

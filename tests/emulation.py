@@ -17,6 +17,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from keras_blobs.cpu import is_reference, kernel_caps, x86_features
+from keras_blobs.files import parse_yaml
 from tests.conftest import copy_project, dvc_env, run
 from tools.repro_check import pipeline_order, read_lock
 
@@ -70,13 +71,11 @@ def ran_lock(repo):
     text = (repo / "dvc.lock").read_text()
     keep = {
         name
-        for name in YAML(typ="safe").load(text)["stages"]
+        for name in parse_yaml(text)["stages"]
         if name == "validate" or name.split("@")[-1] in EXPERIMENTS
     }
     commands = {
-        name: stage["cmd"]
-        for name, stage in YAML(typ="safe").load(text)["stages"].items()
-        if name in keep
+        name: stage["cmd"] for name, stage in parse_yaml(text)["stages"].items() if name in keep
     }
     return commands, {name: stage for name, stage in read_lock(text).items() if name in keep}
 

@@ -9,15 +9,15 @@ import ast
 import shlex
 
 import pytest
-from ruamel.yaml import YAML
 
+from keras_blobs.files import read_yaml
 from tools.workspace import REPO
 
 PROJECT_PACKAGES = ("stages", "keras_blobs")
 
 
-def read_yaml(name):
-    return YAML(typ="safe", pure=True).load((REPO / name).read_text())
+def read_project_yaml(name):
+    return read_yaml(REPO / name)
 
 
 def module_file(module):
@@ -59,7 +59,7 @@ def code_files(module):
 
 def stage_definitions():
     """Each stage of dvc.yaml: its module (from `python -m ...`) and its code deps."""
-    for name, stage in read_yaml("dvc.yaml")["stages"].items():
+    for name, stage in read_project_yaml("dvc.yaml")["stages"].items():
         body = stage.get("do", stage)
         command = shlex.split(body["cmd"])
         deps = {dep for dep in body["deps"] if dep.endswith(".py")}
@@ -116,10 +116,10 @@ def expected_charts(experiments):
 def test_every_experiment_has_its_charts_and_no_chart_is_left_over():
     declared = {
         title: chart["y"]
-        for entry in read_yaml("dvc.yaml")["plots"]
+        for entry in read_project_yaml("dvc.yaml")["plots"]
         for title, chart in entry.items()
     }
-    expected = expected_charts(read_yaml("params.yaml")["experiments"])
+    expected = expected_charts(read_project_yaml("params.yaml")["experiments"])
     missing = sorted(set(expected) - set(declared))
     assert not missing, f"dvc.yaml plots: no entry for {missing} (copy another experiment's)"
     assert not set(declared) - set(expected), (

@@ -16,9 +16,8 @@ import sys
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from keras_blobs.cpu import describe, is_reference, x86_features
+from keras_blobs.files import parse_yaml
 
 # A dvc.lock as read_lock returns it: {stage: {"deps" | "outs": {path: md5 or None}}}.
 Lock = dict[str, dict[str, dict[str, str | None]]]
@@ -26,7 +25,7 @@ Lock = dict[str, dict[str, dict[str, str | None]]]
 
 def read_lock(text: str) -> Lock:
     """A dvc.lock's stages as {stage: {"deps": {path: md5}, "outs": {path: md5}}}, in file order."""
-    stages = (YAML(typ="safe", pure=True).load(text) or {}).get("stages", {})
+    stages = (parse_yaml(text) or {}).get("stages", {})
     return {
         name: {
             kind: {entry["path"]: entry.get("md5") for entry in stage.get(kind, [])}

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+
+from keras_blobs.files import read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -51,7 +53,7 @@ def commit_all(repo: str | Path, message: str) -> None:
 
 def get_param(repo: str | Path, dotted: str) -> Any:
     """A value of params.yaml by its dotted key, e.g. ``experiments.blobs4.train.epochs``."""
-    value = yaml.safe_load((Path(repo) / "params.yaml").read_text())
+    value = read_yaml(Path(repo) / "params.yaml")
     for key in dotted.split("."):
         value = value[key]
     return value
@@ -63,7 +65,8 @@ def set_params(repo: str | Path, changes: dict[str, Any], new_keys: bool = False
     A key params.yaml does not have is an error, unless ``new_keys`` (to test a typo).
     """
     path = Path(repo) / "params.yaml"
-    params = yaml.safe_load(path.read_text())
+    yaml = YAML()  # round trip: comments and layout stay as they were
+    params = yaml.load(path.read_text())
     for dotted, value in changes.items():
         *parents, last = dotted.split(".")
         section = params
@@ -72,12 +75,13 @@ def set_params(repo: str | Path, changes: dict[str, Any], new_keys: bool = False
         if last not in section and not new_keys:
             raise KeyError(f"params.yaml has no {dotted}")
         section[last] = value
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    with path.open("w") as out:
+        yaml.dump(params, out)
 
 
 def stage_commands(repo: str | Path, experiment: str) -> dict[str, list[str]]:
     """Each stage's command for one experiment, from dvc.yaml (``${key}`` filled in)."""
-    stages = yaml.safe_load((Path(repo) / "dvc.yaml").read_text())["stages"]
+    stages = read_yaml(Path(repo) / "dvc.yaml")["stages"]
     commands = {}
     for name, stage in stages.items():
         cmd = stage["do"]["cmd"] if "foreach" in stage else stage["cmd"]

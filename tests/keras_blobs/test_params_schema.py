@@ -6,7 +6,7 @@ import json
 import jsonschema
 import pytest
 
-from keras_blobs.settings import read_yaml
+from keras_blobs.files import read_yaml
 from tools import params_schema
 from tools.workspace import REPO
 

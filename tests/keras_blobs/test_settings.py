@@ -5,10 +5,10 @@ import json
 import re
 
 import pytest
-import yaml
 
 from keras_blobs import settings
 from keras_blobs.errors import SettingsError
+from keras_blobs.files import read_yaml
 from stages import cli
 from tools.workspace import REPO
 
@@ -16,7 +16,7 @@ from tools.workspace import REPO
 @pytest.fixture(scope="module")
 def real_params():
     """The repository's own params.yaml, as the validate stage reads it."""
-    return yaml.safe_load((REPO / "params.yaml").read_text())
+    return read_yaml(REPO / "params.yaml")
 
 
 @pytest.fixture

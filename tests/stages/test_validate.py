@@ -4,16 +4,16 @@ import copy
 import json
 
 import pytest
-import yaml
 
 from keras_blobs import settings
+from keras_blobs.files import read_yaml
 from stages import validate
 from tools.workspace import REPO
 
 
 @pytest.fixture
 def raw_params():
-    return yaml.safe_load((REPO / "params.yaml").read_text())
+    return read_yaml(REPO / "params.yaml")
 
 
 def snapshot(out_dir):

@@ -7,10 +7,9 @@ import sys
 from decimal import Decimal
 
 import pytest
-import yaml
 from markdown_it import MarkdownIt
 
-from keras_blobs.settings import read_yaml
+from keras_blobs.files import read_yaml
 from tests.conftest import dvc_env, run
 from tools import gate, gate_plots, gate_rules
 from tools.gate import Gap, GateError
@@ -25,7 +24,7 @@ def rule(**raw):
 
 def test_the_committed_rules_load_and_name_only_metrics_that_exist():
     rules = gate_rules.load_rules(REPO / "gate.yaml")
-    experiments = yaml.safe_load((REPO / "params.yaml").read_text())["experiments"]
+    experiments = read_yaml(REPO / "params.yaml")["experiments"]
     assert rules, "gate.yaml gates nothing"
     for experiment, metrics in rules.items():
         assert experiment in experiments
