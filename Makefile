@@ -29,12 +29,12 @@ format: setup
 
 # The metric gate: the workspace's metrics against BASE's (a git revision or DVC experiment),
 # by the rules in gate.yaml; a Markdown report in GATE_REPORT, PNG plots if GATE_PLOTS is set.
+# tools.gate exits 1 for a regression, 2 for a bad base or rules; make turns either into 2.
 BASE ?= HEAD
 GATE_REPORT ?= reports/gate.md
 GATE_PLOTS ?=
 gate: setup
-	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)" \
-		$(if $(GATE_PLOTS),--plots-dir "$(GATE_PLOTS)")
+	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)"$(if $(GATE_PLOTS), --plots-dir "$(GATE_PLOTS)")
 
 # After `make repro`: on an x86-64-v3 CPU, fail unless every output has its committed hash
 # (naming the outputs that differ and the first stage that made them).

@@ -151,7 +151,14 @@ def header(machine, options):
         f"Run on {machine['date']} on {cpu} (load average {machine['load']:.2f} at the "
         f"start); project commit {machine['commit']}. {versions}. Medians of "
         f"{options['repeats']} run(s) each, {options['scale_repeats']} per scale size"
-        f"{' (quick mode)' if options['quick'] else ''}.\n"
+        f"{' (quick mode)' if options['quick'] else ''}. Benchmarked: the notebook's three "
+        f"experiments (blobs4, blobs2, regression)"
+        + (
+            f"; left out of the copies: {', '.join(machine['left_out'])}"
+            if machine.get("left_out")
+            else ""
+        )
+        + ".\n"
     )
 
 

@@ -16,12 +16,16 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 from bench import pipeline, report, scale
 from bench.repo import run_checked
 from bench.stats import import_seconds
 from keras_blobs.cpu import NATIVE_SWITCH, x86_features
-from tools.workspace import REPO, copy_tracked_files
+from keras_blobs.files import read_yaml
+from tools.workspace import REPO, commit_all, copy_tracked_files
 
+NOTEBOOK_EXPERIMENTS = ("blobs4", "blobs2", "regression")  # what bench/notebook.py runs
 PARTS = ("training", "runs", "edits", "budget", "scale", "kernels")
 FULL_SIZES = (40_000, 400_000, 4_000_000)
 QUICK_SIZES = (4_000, 40_000)
@@ -108,11 +112,27 @@ def time_notebook_imports(workdir, repeats):
     return {"imports": imports, "tf_imports": tf_imports}
 
 
+def copy_notebook_project(repo):
+    """A copy of the project with only the notebook's three experiments (others are left out,
+    so the comparison with the three-experiment script stays fair); returns those left out."""
+    copy_tracked_files(repo)
+    path = Path(repo) / "params.yaml"
+    yaml = YAML()  # round trip: the copy keeps params.yaml's comments
+    params = yaml.load(path.read_text())
+    left_out = [name for name in params["experiments"] if name not in NOTEBOOK_EXPERIMENTS]
+    for name in left_out:
+        del params["experiments"][name]
+    with path.open("w") as out:
+        yaml.dump(params, out)
+    commit_all(repo, "the notebook's experiments only")
+    return left_out
+
+
 def run_whole_runs(workdir, repeats, parts, results):
     """Parts 2-4 in one repository copy: first run, then forced, no-op and edited runs."""
     repo = Path(workdir) / "pipeline"
     repo.mkdir()
-    copy_tracked_files(repo)
+    copy_notebook_project(repo)
     log("first dvc repro of a fresh copy (fills the DVC cache)")
     results["first_run"] = pipeline.first_run(repo)
     if "runs" in parts:
@@ -147,7 +167,7 @@ def run_stage_parts(workdir, repeats, scale_repeats, sizes, parts, results):
     """The per-stage budget and the scale runs, in a second copy (no DVC involved)."""
     repo = Path(workdir) / "stages"
     repo.mkdir()
-    copy_tracked_files(repo)
+    copy_notebook_project(repo)
     if "budget" in parts:
         log("each stage at the notebook's size")
         results["budget"] = scale.measure_stage_budget(repo, repeats)
@@ -163,7 +183,7 @@ def run_kernels(workdir, repeats, scale_repeats, n):
     features = x86_features()
     repo = Path(workdir) / "kernels"
     repo.mkdir()
-    copy_tracked_files(repo)
+    copy_notebook_project(repo)
     results = {"features": None if features is None else sorted(features), "n_samples": n}
     # Without AVX-512 there is no kernel above the AVX2 cap for a native run to pick.
     for side in ("pinned", "native") if features and "avx512f" in features else ("pinned",):
@@ -204,6 +224,11 @@ def main():
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     out = args.out or (None if args.quick else str(REPO / "bench" / "results.md"))
     machine = describe_machine()
+    machine["left_out"] = [
+        name
+        for name in read_yaml(REPO / "params.yaml")["experiments"]
+        if name not in NOTEBOOK_EXPERIMENTS
+    ]
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         if "training" in parts:

@@ -26,10 +26,18 @@ def write_atomic(path: StrPath, write: Callable[[str], object]) -> None:
     os.close(handle)
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); give it the mode open() would, under the umask.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: StrPath, text: str) -> None:

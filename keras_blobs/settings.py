@@ -37,6 +37,11 @@ TASKS = ("classification", "regression")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")
 ACTIVATIONS = tuple(activations.ACTIVATIONS)  # those the NumPy forward pass implements
 SECTIONS = ("data", "split", "model", "train", "plot")
+# Bounds on what a setting makes a stage allocate, so a typo fails here and not as a crash.
+# Measured: blobs4 at 4,000,000 x 2 values peaks at 1.86 GB in train (bench/results.md).
+MAX_VALUES = 20_000_000
+BYTES_PER_VALUE = 240
+MAX_GRID_VALUES = 4_000_000  # 2000 x 2000 for a decision boundary
 # The file each stage reads holds these sections (besides the experiment's name and task).
 STAGE_SECTIONS = {
     "generate": ("data",),
@@ -212,6 +217,22 @@ def _inconsistencies(experiment: Any) -> list[tuple[str, Any, str]]:
     if model and experiment.task == "regression" and model.output_activation == "softmax":
         expected = "an activation other than softmax (one output unit)"
         problems.append(("model.output_activation", model.output_activation, expected))
+    if data and data.n_samples * getattr(data, "n_features", 1) > MAX_VALUES:
+        expected = (
+            f"at most {MAX_VALUES:,} values (n_samples x n_features): the train stage "
+            f"needs about {BYTES_PER_VALUE} bytes per value, so "
+            f"{BYTES_PER_VALUE * MAX_VALUES / 1e9:.1f} GB at the limit"
+        )
+        problems.append(("data.n_samples", data.n_samples, expected))
+    limit = math.isqrt(MAX_GRID_VALUES) if experiment.task == "classification" else MAX_GRID_VALUES
+    if plot and plot.grid_points > limit:
+        expected = (
+            f"at most {limit:,} (the plot stage predicts all grid_points² points of the "
+            f"boundary grid: {limit:,} makes {MAX_GRID_VALUES:,})"
+            if experiment.task == "classification"
+            else f"at most {limit:,} (the plot stage predicts every point of the curve)"
+        )
+        problems.append(("plot.grid_points", plot.grid_points, expected))
     if plot and not plot.grid_min < plot.grid_max:
         expected = f"a number above grid_min={plot.grid_min}"
         problems.append(("plot.grid_max", plot.grid_max, expected))

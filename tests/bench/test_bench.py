@@ -1,6 +1,7 @@
 """bench: its helpers, a tiny training comparison, the notebook script and DVC timings."""
 
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from bench import pipeline, report, scale, stats
 from bench.repo import bench_env, run_timed
 from keras_blobs import cpu
+from keras_blobs.files import read_yaml
 from tools.workspace import REPO, get_param, set_params, stage_commands
 
 IMPORTTIME_LOG = """\
@@ -216,3 +218,38 @@ def test_scale_runs_every_stage_of_the_chain(small_pipeline):
     assert list(stages) == list(scale.CHAIN)
     assert all(row["seconds"][0] > 0 and row["peak_mb"][0] > 10 for row in stages.values())
     assert "data/blobs4/raw.parquet" in results[400]["files"]
+
+
+def test_the_benchmark_copies_only_the_notebooks_experiments(tmp_path, monkeypatch):
+    from bench import run
+    from tools import workspace
+
+    def copy_with_an_extra_experiment(target):
+        workspace.copy_tracked_files(target)
+        params = (target / "params.yaml").read_text()
+        mine = params[params.index("  blobs2:") : params.index("  regression:")]
+        (target / "params.yaml").write_text(params + mine.replace("blobs2:", "mine:", 1))
+
+    monkeypatch.setattr(run, "copy_tracked_files", copy_with_an_extra_experiment)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert run.copy_notebook_project(repo) == ["mine"]
+    assert list(read_yaml(repo / "params.yaml")["experiments"]) == [
+        "blobs4",
+        "blobs2",
+        "regression",
+    ]
+    assert "# Every hyperparameter" in (repo / "params.yaml").read_text()  # comments kept
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True
+    )
+    assert status.stdout == ""
+
+
+def test_the_report_says_what_it_benchmarked():
+    options = {"repeats": 3, "scale_repeats": 1, "quick": False}
+    assert "Benchmarked: the notebook's three experiments (blobs4, blobs2, regression).\n" in (
+        report.header(MACHINE, options)
+    )
+    header = report.header({**MACHINE, "left_out": ["mine", "big"]}, options)
+    assert "(blobs4, blobs2, regression); left out of the copies: mine, big.\n" in header

@@ -1,6 +1,8 @@
 """End to end: the real `dvc` commands on a small copy of the pipeline in a temporary repo."""
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -92,3 +94,17 @@ def test_a_new_experiment_with_more_classes_and_features_runs(small_pipeline):
     assert metrics["test_accuracy"] >= 0.9  # three well-separated 5-d blobs
     assert (small_pipeline / "plots" / "blobs5d" / "decision_boundary.png").exists()
     assert not (small_pipeline / "plots" / "blobs5d" / "anatomy.png").exists()  # not linear
+
+
+def test_every_output_gets_the_mode_of_the_users_umask(small_pipeline_template):
+    repo, _ = small_pipeline_template
+    mask = os.umask(0)
+    os.umask(mask)
+    outputs = [
+        p
+        for folder in ("data", "models", "metrics", "plots")
+        for p in (repo / folder).rglob("*")
+        if p.is_file()
+    ]
+    modes = {str(p.relative_to(repo)): stat.S_IMODE(p.stat().st_mode) for p in outputs}
+    assert len(modes) > 30 and set(modes.values()) == {0o666 & ~mask}, modes

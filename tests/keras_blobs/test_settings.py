@@ -751,3 +751,48 @@ def test_each_mistake_is_printed_as_its_own_error_line(params, tmp_path, capsys)
         "error: experiments.blobs2.train.optimizer: got 'SGD', expected one of sgd, adam, adamw, "
         "rmsprop, adagrad, adadelta, adamax, nadam",
     ]
+
+
+@pytest.mark.parametrize(
+    "name, section, key, value, message",
+    [
+        (
+            "blobs4",
+            "plot",
+            "grid_points",
+            2001,
+            "experiments.blobs4.plot.grid_points: got 2001, expected at most 2,000 (the plot stage predicts all grid_points² points of the boundary grid: 2,000 makes 4,000,000)",
+        ),
+        (
+            "regression",
+            "plot",
+            "grid_points",
+            4_000_001,
+            "experiments.regression.plot.grid_points: got 4000001, expected at most 4,000,000 (the plot stage predicts every point of the curve)",
+        ),
+        (
+            "blobs2",
+            "data",
+            "n_samples",
+            10_000_001,
+            "experiments.blobs2.data.n_samples: got 10000001, expected at most 20,000,000 values (n_samples x n_features): the train stage needs about 240 bytes per value, so 4.8 GB at the limit",
+        ),
+    ],
+)
+def test_settings_that_would_allocate_too_much_are_refused_with_the_limit(
+    name, section, key, value, message
+):
+    params = read_yaml(REPO / "params.yaml")
+    params["experiments"][name][section][key] = value
+    with pytest.raises(SettingsError) as error:
+        settings.parse_params(params)
+    assert str(error.value) == message
+
+
+def test_the_largest_allowed_grid_and_data_pass():
+    params = read_yaml(REPO / "params.yaml")
+    params["experiments"]["blobs4"]["plot"]["grid_points"] = 2000
+    params["experiments"]["regression"]["plot"]["grid_points"] = 4_000_000
+    params["experiments"]["blobs2"]["data"]["n_samples"] = 10_000_000  # x 2 features
+    parsed = settings.parse_params(params)
+    assert parsed["blobs2"].data.n_samples == 10_000_000
