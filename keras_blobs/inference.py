@@ -61,3 +61,14 @@ def check_fits(weights: dict[str, Any], X: np.ndarray, path: StrPath) -> None:
     n_inputs = len(weights["layers"][0]["kernel"])
     if X.shape[1] != n_inputs:
         raise InputError(f"{path}: the model takes {n_inputs} features, the data has {X.shape[1]}")
+
+
+def mean_cross_entropy(scores_z: np.ndarray, y: np.ndarray) -> float:
+    """The softmax classifier's mean loss, -log softmax(z)[y], computed from the scores.
+
+    log-sum-exp keeps it exact for any scores: no probability is clipped, so it agrees with
+    the loss Keras reports (val_loss) even for a model whose scores are huge.
+    """
+    top = scores_z.max(axis=1, keepdims=True)
+    log_norm = top[:, 0] + np.log(np.exp(scores_z - top).sum(axis=1))
+    return float(np.mean(log_norm - scores_z[np.arange(len(y)), y]))

@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
+from sklearn.metrics import accuracy_score, mean_squared_error
 
-from keras_blobs import inference, tables, worked_example
+from keras_blobs import activations, inference, tables, worked_example
 from keras_blobs.files import write_atomic, write_json, write_text
 from keras_blobs.settings import read_stage_settings
 from stages import cli
@@ -18,15 +18,17 @@ def round_metrics(metrics: dict[str, float]) -> dict[str, float]:
 
 
 def classification_metrics(
-    probabilities: np.ndarray, train: pd.DataFrame, test: pd.DataFrame
+    scores_z: np.ndarray, train: pd.DataFrame, test: pd.DataFrame
 ) -> dict[str, float]:
-    """Accuracy and loss of the model; the Bayes rule and logistic regression on the same split."""
+    """Accuracy and loss of the model (from its scores z); the Bayes rule and logistic
+    regression on the same split."""
     y_test = test["y"].to_numpy()
+    probabilities = activations.softmax(scores_z)
     logreg = LogisticRegression(C=np.inf, max_iter=1000)  # C=inf: no regularisation
     logreg.fit(tables.features(train), train["y"].to_numpy())
     return {
         "test_accuracy": accuracy_score(y_test, probabilities.argmax(axis=1)),
-        "test_loss": log_loss(y_test, probabilities, labels=np.arange(probabilities.shape[1])),
+        "test_loss": inference.mean_cross_entropy(scores_z, y_test),
         "bayes_accuracy": accuracy_score(y_test, test["y_oracle"].to_numpy()),
         "logreg_accuracy": logreg.score(tables.features(test), y_test),
     }
@@ -59,7 +61,9 @@ def main() -> None:
     inference.check_fits(weights, tables.features(test), args.weights)
     outputs = inference.predict(weights, tables.features(test))
     if experiment.task == "classification":
-        metrics = classification_metrics(outputs, train, test)
+        metrics = classification_metrics(
+            inference.scores(weights, tables.features(test)), train, test
+        )
     else:
         metrics = regression_metrics(outputs, test)
     metrics = round_metrics(metrics)

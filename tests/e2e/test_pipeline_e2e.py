@@ -108,3 +108,14 @@ def test_every_output_gets_the_mode_of_the_users_umask(small_pipeline_template):
     ]
     modes = {str(p.relative_to(repo)): stat.S_IMODE(p.stat().st_mode) for p in outputs}
     assert len(modes) > 30 and set(modes.values()) == {0o666 & ~mask}, modes
+
+
+def test_the_metrics_loss_is_the_loss_keras_reported(small_pipeline_template):
+    # Keras' last val_loss is on the same test split with the final weights: both must agree.
+    repo, _ = small_pipeline_template
+    for name in ("blobs4", "blobs2"):
+        rows = (repo / "models" / name / "history.csv").read_text().splitlines()
+        header, last = rows[0].split(","), rows[-1].split(",")
+        val_loss = float(last[header.index("val_loss")])
+        test_loss = json.loads((repo / "metrics" / f"{name}.json").read_text())["test_loss"]
+        assert test_loss == pytest.approx(val_loss, rel=1e-4), name

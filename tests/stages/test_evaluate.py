@@ -45,7 +45,7 @@ def held_out():
 
 
 def test_classification_metrics_hand_made(train_table, held_out):
-    metrics = evaluate.classification_metrics(PROBABILITIES, train_table, held_out)
+    metrics = evaluate.classification_metrics(np.log(PROBABILITIES), train_table, held_out)
 
     assert sorted(metrics) == ["bayes_accuracy", "logreg_accuracy", "test_accuracy", "test_loss"]
     assert metrics["test_accuracy"] == 0.75
@@ -58,7 +58,7 @@ def test_classification_metrics_hand_made(train_table, held_out):
 def test_classification_loss_with_a_class_absent_from_the_test_set(train_table, held_out):
     # Four output columns, but no test point of class 3: the loss still uses all four.
     probabilities = np.hstack([PROBABILITIES * 0.9, np.full((4, 1), 0.1)])
-    metrics = evaluate.classification_metrics(probabilities, train_table, held_out)
+    metrics = evaluate.classification_metrics(np.log(probabilities), train_table, held_out)
     assert metrics["test_loss"] == pytest.approx(
         -np.mean(np.log(0.9 * np.array([0.7, 0.8, 0.2, 0.6])))
     )
@@ -71,7 +71,7 @@ def test_bayes_accuracy_is_the_oracle_agreement(train_table):
     oracle[[0, 5, 7]] = (oracle[[0, 5, 7]] + 1) % 3
     test = tables.make_table(X, y, oracle, np.eye(3)[y])
     probabilities = np.eye(3)[y] * 0.8 + 0.2 / 3  # a perfect model
-    metrics = evaluate.classification_metrics(probabilities, train_table, test)
+    metrics = evaluate.classification_metrics(np.log(probabilities), train_table, test)
     assert metrics["bayes_accuracy"] == pytest.approx(17 / 20)
     assert metrics["test_accuracy"] == 1.0
 
@@ -81,7 +81,7 @@ def test_logreg_accuracy_is_an_unregularised_logistic_regression(train_table):
     test = tables.make_table(X_test, y_test, y_test, np.eye(3)[y_test])
     probabilities = np.full((30, 3), 1 / 3)
 
-    metrics = evaluate.classification_metrics(probabilities, train_table, test)
+    metrics = evaluate.classification_metrics(np.log(probabilities), train_table, test)
 
     reference = LogisticRegression(C=np.inf, max_iter=1000)
     reference.fit(tables.features(train_table), train_table["y"].to_numpy())
@@ -142,3 +142,12 @@ def test_predictions_table(held_out):
     table = evaluate.predictions_table(np.array([[0.3], [0.1]]), regression, "regression")
     assert list(table.columns) == ["x", "actual", "predicted"]
     assert table.to_numpy().tolist() == [[0.5, 0.2, 0.3], [1.5, 0.4, 0.1]]
+
+
+def test_the_loss_of_huge_scores_is_exact_not_clipped(train_table, held_out):
+    # learning_rate 1e9 gives scores like these; clipped probabilities would cap the loss at ~34.5.
+    scores = np.array([[1e9, 0.0, -1e9], [0.0, 2e9, 0.0], [3e9, 0.0, 0.0], [0.0, 0.0, 1e9]])
+    metrics = evaluate.classification_metrics(scores, train_table, held_out)
+    # true classes 0, 1, 2, 1: losses 0, 0, 3e9, 1e9
+    assert metrics["test_loss"] == pytest.approx(1e9, rel=1e-12)
+    assert metrics["test_accuracy"] == 0.5
