@@ -37,7 +37,7 @@ def figure_decision_boundary(
     )
     drawing.draw_points(ax, tables.features(test), test["y"].to_numpy(), n_classes)
     drawing.draw_class_legend(ax, n_classes)
-    ax.set_title(f"{name}: decision boundary, test accuracy {accuracy:.4f}")
+    ax.set_title(f"{name}: decision boundary, test accuracy {accuracy:g}")
     return fig
 
 
@@ -50,7 +50,7 @@ def figure_predictions(
     predicted = inference.predict(weights, X_test).argmax(axis=1)
     fig, (ax_predicted, ax_true) = plt.subplots(1, 2, figsize=(11, 5), sharex=True, sharey=True)
     drawing.draw_points(ax_predicted, X_test, predicted, n_classes)
-    ax_predicted.set_title(f"predicted class (accuracy {accuracy:.4f})")
+    ax_predicted.set_title(f"predicted class (accuracy {accuracy:g})")
     drawing.draw_points(ax_true, X_test, test["y"].to_numpy(), n_classes)
     ax_true.set_title("true class")
     drawing.draw_class_legend(ax_true, n_classes)
@@ -115,7 +115,7 @@ def figure_regression(
     y_curve = inference.predict(weights, x_curve[:, None])[:, 0]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     drawing.draw_regression(ax, train, test, x_curve, y_curve)
-    ax.set_title(f"{name}: fitted function, test MSE {mse:.5f}")
+    ax.set_title(f"{name}: fitted function, test MSE {mse:g}")
     return fig
 
 
