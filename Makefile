@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test lint format gate bench repro-check
+.PHONY: setup repro test lint format gate bench repro-check sweep
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
 repro: setup
@@ -35,6 +35,13 @@ GATE_REPORT ?= reports/gate.md
 GATE_PLOTS ?=
 gate: setup
 	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)"$(if $(GATE_PLOTS), --plots-dir "$(GATE_PLOTS)")
+
+# A sweep that leaves no DVC process behind when it returns (DVC's queue worker may outlive
+# `dvc exp run --run-all`): make sweep SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03
+SET ?=
+JOBS ?= 2
+sweep: setup
+	python -m tools.sweep --set "$(SET)" --jobs $(JOBS)
 
 # After `make repro`: on an x86-64-v3 CPU, fail unless every output has its committed hash
 # (naming the outputs that differ and the first stage that made them).

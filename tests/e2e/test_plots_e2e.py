@@ -1,6 +1,7 @@
 """End to end: DVC plots pages render offline in a real browser, and the experiment loop."""
 
 import json
+import sys
 
 import pytest
 
@@ -90,3 +91,18 @@ def test_queued_sweep_runs_with_two_jobs(small_pipeline):
             results[rate] = data["metrics"]["metrics/blobs4.json"]["data"]["test_accuracy"]
     assert sorted(results) == [0.003, 0.01, 0.03]
     assert all(0 < accuracy <= 1 for accuracy in results.values())
+
+
+def test_the_sweep_command_runs_every_value_and_leaves_no_dvc_process(small_pipeline):
+    import psutil
+
+    from tools import sweep
+
+    rates = "experiments.blobs4.train.learning_rate=0.003,0.03"
+    run([sys.executable, "-m", "tools.sweep", "--set", rates, "--jobs", "2"], small_pipeline)
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], small_pipeline).stdout)
+    names = [exp["name"] for rev in shown for exp in rev.get("experiments") or []]
+    assert len(names) == 2
+    assert (
+        sweep.leftover_dvc_processes(small_pipeline.resolve(), exclude=psutil.Process().pid) == []
+    )
