@@ -30,7 +30,7 @@ PARTS = ("training", "runs", "edits", "budget", "scale", "kernels")
 FULL_SIZES = (40_000, 400_000, 4_000_000)
 QUICK_SIZES = (4_000, 40_000)
 PACKAGES = (
-    "tensorflow",
+    "tensorflow-cpu",
     "keras",
     "dvc",
     "scikit-learn",

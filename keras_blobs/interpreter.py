@@ -18,7 +18,7 @@ CHECKED = (
     "scikit-learn",
     "matplotlib",
     "keras",
-    "tensorflow",
+    "tensorflow-cpu",  # TensorFlow without the CUDA libraries: the pipeline runs on the CPU
     "pydantic",
     "ruamel.yaml",
 )
