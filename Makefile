@@ -5,12 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 PLOTS_TEMPLATE := .dvc/plots-template.html
+LOCAL_CONFIG := .dvc/config.local
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
 .PHONY: setup repro test lint format gate bench repro-check sweep
-setup: $(STAMP) $(PLOTS_TEMPLATE)
+setup: $(STAMP) $(PLOTS_TEMPLATE) $(LOCAL_CONFIG)
 
 repro: setup
 	dvc repro
@@ -57,5 +58,10 @@ $(STAMP): requirements.txt
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# The offline page template, named in the untracked .dvc/config.local: before `make`,
+# `dvc plots show` works with DVC's own page (charts from a CDN), after it with no network.
 $(PLOTS_TEMPLATE): $(STAMP) tools/plots_template.py
 	python -m tools.plots_template --out $@
+
+$(LOCAL_CONFIG): $(PLOTS_TEMPLATE)
+	dvc config --local plots.html_template plots-template.html

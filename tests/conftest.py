@@ -36,6 +36,10 @@ def copy_project(target):
     """A git repo of the project's tracked files, plus the generated offline plots page."""
     copy_tracked_files(target)
     (target / ".dvc" / "plots-template.html").write_text(plots_template.offline_template())
+    # What `make` does: the template is named in the untracked local config.
+    (target / ".dvc" / "config.local").write_text(
+        "[plots]\n    html_template = plots-template.html\n"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,9 @@
 
 DVC's default page loads Vega from a CDN, so with no network its charts stay blank.
 This template inlines Vega, Vega-Lite 5 (the version DVC's chart templates target) and
-Vega-Embed from the pinned vl-convert-python package. `make` writes it at set-up and
-`.dvc/config` points `plots.html_template` at it; it is generated, not committed.
+Vega-Embed from the pinned vl-convert-python package. `make` writes it at set-up and names
+it as `plots.html_template` in the untracked `.dvc/config.local`; it is
+generated, not committed.
 """
 
 import argparse

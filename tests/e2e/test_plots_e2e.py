@@ -106,3 +106,12 @@ def test_the_sweep_command_runs_every_value_and_leaves_no_dvc_process(small_pipe
     assert (
         sweep.leftover_dvc_processes(small_pipeline.resolve(), exclude=psutil.Process().pid) == []
     )
+
+
+def test_dvc_plots_show_works_before_make(small_pipeline, tmp_path):
+    # A fresh clone has neither the generated offline template nor the local config naming it.
+    (small_pipeline / ".dvc" / "config.local").unlink()
+    (small_pipeline / ".dvc" / "plots-template.html").unlink()
+    run(["dvc", "plots", "show", "-o", str(tmp_path / "page")], small_pipeline)
+    page = (tmp_path / "page" / "index.html").read_text()
+    assert "blobs4 loss" in page and "vega" in page.lower()
