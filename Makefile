@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test lint format gate bench repro-check sweep
+.PHONY: setup repro test lint format gate bench repro-check sweep pull
 setup: $(STAMP) $(PLOTS_TEMPLATE) $(LOCAL_CONFIG)
 
 repro: setup
@@ -36,6 +36,10 @@ GATE_REPORT ?= reports/gate.md
 GATE_PLOTS ?=
 gate: setup
 	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)"$(if $(GATE_PLOTS), --plots-dir "$(GATE_PLOTS)")
+
+# `dvc pull`, after checking that the default remote can hold the data (one line if not).
+pull: setup
+	python -m tools.pull
 
 # A sweep that leaves no DVC process behind when it returns (DVC's queue worker may outlive
 # `dvc exp run --run-all`): make sweep SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03
