@@ -126,8 +126,10 @@ def failures(raw_rule, base, new):
 
 
 def test_binary_floats_would_put_the_edge_on_the_wrong_side():
-    assert 0.93 - 0.925 > 0.005  # why the gate compares decimals
+    # In binary floats 0.93 - 0.925 > 0.005, so a float gate would fail a drop exactly at
+    # the limit; the gate compares the decimals as written: at the limit passes, past it fails.
     assert failures({"better": "higher", "max_drop": 0.005}, 0.93, 0.925) == []
+    assert failures({"better": "higher", "max_drop": 0.005}, 0.93, 0.92499) != []
 
 
 @pytest.mark.parametrize(
@@ -456,7 +458,8 @@ def test_numbers_are_shown_as_written():
     assert gate.format_value(Gap.NO_EXPERIMENT) == "—"
     assert gate_rules.format_decimal(Decimal("1E+1")) == "10"
     assert gate.format_change(Decimal("0.93"), Decimal("0.925")) == "-0.005 (-0.538 %)"
-    assert not math.isnan(float(gate_rules.to_decimal(3)))
+    assert gate_rules.to_decimal(3) == Decimal("3")
+    assert gate_rules.to_decimal(0.925) == Decimal("0.925")  # the decimal as written, not the float
 
 
 @pytest.mark.parametrize(
