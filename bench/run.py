@@ -16,14 +16,12 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from bench import pipeline, report, scale
 from bench.repo import run_checked
 from bench.stats import import_seconds
 from keras_blobs.cpu import NATIVE_SWITCH, x86_features
 from keras_blobs.files import read_yaml
-from tools.workspace import REPO, commit_all, copy_tracked_files
+from tools.workspace import REPO, commit_all, copy_tracked_files, keep_experiments
 
 NOTEBOOK_EXPERIMENTS = ("blobs4", "blobs2", "regression")  # what bench/notebook.py runs
 PARTS = ("training", "runs", "edits", "budget", "scale", "kernels")
@@ -116,14 +114,7 @@ def copy_notebook_project(repo):
     """A copy of the project with only the notebook's three experiments (others are left out,
     so the comparison with the three-experiment script stays fair); returns those left out."""
     copy_tracked_files(repo)
-    path = Path(repo) / "params.yaml"
-    yaml = YAML()  # round trip: the copy keeps params.yaml's comments
-    params = yaml.load(path.read_text())
-    left_out = [name for name in params["experiments"] if name not in NOTEBOOK_EXPERIMENTS]
-    for name in left_out:
-        del params["experiments"][name]
-    with path.open("w") as out:
-        yaml.dump(params, out)
+    left_out = keep_experiments(repo, NOTEBOOK_EXPERIMENTS)
     commit_all(repo, "the notebook's experiments only")
     return left_out
 

@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from keras_blobs.cpu import is_reference, kernel_caps, x86_features
 from keras_blobs.files import parse_yaml
 from tests.conftest import copy_project, dvc_env, run
 from tools.repro_check import pipeline_order, read_lock
+from tools.workspace import keep_experiments, set_params
 
 QEMU = shutil.which("qemu-x86_64")
 # Small, and with a hidden layer so that the matrix products have more than two terms to add.
@@ -45,58 +45,47 @@ def native(tmp_path_factory):
     repo = tmp_path_factory.mktemp("native") / "repo"
     repo.mkdir()
     copy_project(repo)
-    keep_small_experiments(repo / "params.yaml")
+    keep_experiments(repo, EXPERIMENTS)
+    set_params(
+        repo,
+        {
+            f"experiments.{name}.{key}": value
+            for name, changes in EXPERIMENTS.items()
+            for key, value in changes.items()
+        },
+    )
     run(["dvc", "repro"], repo)
     return repo
 
 
-def keep_small_experiments(path):
-    """Shrink the experiments in EXPERIMENTS and drop the others from params.yaml."""
-    yaml = YAML()
-    params = yaml.load(path.read_text())
-    experiments = params["experiments"]
-    for name in list(experiments):
-        if name not in EXPERIMENTS:
-            del experiments[name]
-            continue
-        for dotted, value in EXPERIMENTS[name].items():
-            section, key = dotted.split(".")
-            experiments[name][section][key] = value
-    with path.open("w") as out:
-        yaml.dump(params, out)
+def in_experiments(stage, experiments):
+    """Whether a dvc.lock stage belongs to the experiments (validate belongs to all)."""
+    return stage == "validate" or stage.split("@")[-1] in experiments
 
 
-def ran_lock(repo):
-    """dvc.lock's stages of the kept experiments (DVC leaves a removed stage's entry there)."""
+def ran_lock(repo, experiments):
+    """The experiments' stages in dvc.lock: their commands, and their deps and outs.
+
+    DVC leaves a removed experiment's entries in dvc.lock, so they are filtered out here.
+    """
     text = (repo / "dvc.lock").read_text()
-    keep = {
-        name
-        for name in parse_yaml(text)["stages"]
-        if name == "validate" or name.split("@")[-1] in EXPERIMENTS
+    commands = {name: stage["cmd"] for name, stage in parse_yaml(text)["stages"].items()}
+    lock = {
+        name: stage for name, stage in read_lock(text).items() if in_experiments(name, experiments)
     }
-    commands = {
-        name: stage["cmd"] for name, stage in parse_yaml(text)["stages"].items() if name in keep
-    }
-    return commands, {name: stage for name, stage in read_lock(text).items() if name in keep}
+    return commands, lock
 
 
 def stage_commands(repo, experiments):
     """The experiments' stage commands, as dvc.lock recorded them, in pipeline order."""
-    commands, lock = ran_lock(repo)
-    return [
-        shlex.split(commands[name])
-        for name in pipeline_order(lock)
-        if name == "validate" or name.split("@")[-1] in experiments
-    ]
+    commands, lock = ran_lock(repo, experiments)
+    return [shlex.split(commands[name]) for name in pipeline_order(lock)]
 
 
 def output_paths(repo, experiments):
     """Every output file of the experiments' stages, walked into directories."""
     outs = [
-        Path(path)
-        for name, stage in ran_lock(repo)[1].items()
-        for path in stage["outs"]
-        if name == "validate" or name.split("@")[-1] in experiments
+        Path(path) for stage in ran_lock(repo, experiments)[1].values() for path in stage["outs"]
     ]
     files = []
     for out in outs:

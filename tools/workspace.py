@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -59,24 +60,46 @@ def get_param(repo: str | Path, dotted: str) -> Any:
     return value
 
 
+def _edit_params(repo: str | Path, change: Callable[[Any], Any]) -> Any:
+    """Load params.yaml round trip (comments and layout stay), ``change`` it, write it back."""
+    path = Path(repo) / "params.yaml"
+    yaml = YAML()
+    params = yaml.load(path.read_text())
+    result = change(params)
+    with path.open("w") as out:
+        yaml.dump(params, out)
+    return result
+
+
 def set_params(repo: str | Path, changes: dict[str, Any], new_keys: bool = False) -> None:
     """Change params.yaml in place, e.g. ``{"experiments.blobs4.train.epochs": 11}``.
 
     A key params.yaml does not have is an error, unless ``new_keys`` (to test a typo).
     """
-    path = Path(repo) / "params.yaml"
-    yaml = YAML()  # round trip: comments and layout stay as they were
-    params = yaml.load(path.read_text())
-    for dotted, value in changes.items():
-        *parents, last = dotted.split(".")
-        section = params
-        for key in parents:
-            section = section[key]
-        if last not in section and not new_keys:
-            raise KeyError(f"params.yaml has no {dotted}")
-        section[last] = value
-    with path.open("w") as out:
-        yaml.dump(params, out)
+
+    def change(params):
+        for dotted, value in changes.items():
+            *parents, last = dotted.split(".")
+            section = params
+            for key in parents:
+                section = section[key]
+            if last not in section and not new_keys:
+                raise KeyError(f"params.yaml has no {dotted}")
+            section[last] = value
+
+    _edit_params(repo, change)
+
+
+def keep_experiments(repo: str | Path, names: Iterable[str]) -> list[str]:
+    """Drop every experiment but ``names`` from params.yaml; returns the names dropped."""
+
+    def change(params):
+        dropped = [name for name in params["experiments"] if name not in set(names)]
+        for name in dropped:
+            del params["experiments"][name]
+        return dropped
+
+    return _edit_params(repo, change)
 
 
 def stage_commands(repo: str | Path, experiment: str) -> dict[str, list[str]]:
