@@ -23,9 +23,14 @@ def scores(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
     return hidden
 
 
+def activate(weights: dict[str, Any], scores_z: np.ndarray) -> np.ndarray:
+    """The output activation applied to the scores z: class probabilities, or the prediction."""
+    return ACTIVATIONS[weights["output_activation"]](scores_z)
+
+
 def predict(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """The model's outputs: class probabilities, or the regression prediction (n x 1)."""
-    return ACTIVATIONS[weights["output_activation"]](scores(weights, X))
+    return activate(weights, scores(weights, X))
 
 
 def read_weights(path: StrPath) -> dict[str, Any]:
@@ -63,12 +68,17 @@ def check_fits(weights: dict[str, Any], X: np.ndarray, path: StrPath) -> None:
         raise InputError(f"{path}: the model takes {n_inputs} features, the data has {X.shape[1]}")
 
 
-def mean_cross_entropy(scores_z: np.ndarray, y: np.ndarray) -> float:
-    """The softmax classifier's mean loss, -log softmax(z)[y], computed from the scores.
+def cross_entropy(scores_z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each point's softmax loss, -log softmax(z)[y], computed from the scores.
 
-    log-sum-exp keeps it exact for any scores: no probability is clipped, so it agrees with
-    the loss Keras reports (val_loss) even for a model whose scores are huge.
+    log-sum-exp keeps it exact for any scores: no probability is clipped, so its mean agrees
+    with the loss Keras reports (val_loss) even for a model whose scores are huge.
     """
     top = scores_z.max(axis=1, keepdims=True)
     log_norm = top[:, 0] + np.log(np.exp(scores_z - top).sum(axis=1))
-    return float(np.mean(log_norm - scores_z[np.arange(len(y)), y]))
+    return log_norm - scores_z[np.arange(len(y)), y]
+
+
+def mean_cross_entropy(scores_z: np.ndarray, y: np.ndarray) -> float:
+    """The softmax classifier's mean loss over the points (see cross_entropy)."""
+    return float(np.mean(cross_entropy(scores_z, y)))

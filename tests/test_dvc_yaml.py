@@ -102,7 +102,7 @@ def expected_charts(experiments):
     charts = {}
     for name, experiment in experiments.items():
         history = f"models/{name}/history.csv"
-        predictions = f"data/{name}/predictions.csv"
+        predictions = f"metrics/{name}.points.csv"
         if experiment["task"] == "classification":
             charts[f"{name} loss"] = {history: ["loss", "val_loss"]}
             charts[f"{name} accuracy"] = {history: ["accuracy", "val_accuracy"]}

@@ -31,7 +31,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from tools.gate_plots import Plots, render_plots
+from tools import gate_stats
+from tools.gate_plots import Plots, curve_charts, plots_diff, render_plots
 from tools.gate_rules import (
     TOLERANCES,
     GateError,
@@ -45,6 +46,13 @@ from tools.gate_rules import (
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 WORKSPACE = "workspace"  # DVC's name for the working tree, the gate's new side
 MISSING_FILE = "is missing"  # how a metrics file that DVC could not find is described
+# The evaluate stage's per-point results sit beside its metrics file (dvc.yaml names both):
+# metrics/<experiment>.json and metrics/<experiment>.points.csv.
+POINTS_SUFFIX = ".points.csv"
+# The per-point column behind a metric ("correct": actual == predicted, for accuracy).
+POINT_COLUMNS = {"test_accuracy": "correct", "test_loss": "loss", "test_mse": "squared_error"}
+# The params that fix which test points an experiment is scored on.
+TEST_SET_PARAMS = ("data", "split")
 
 
 class Gap(Enum):
@@ -70,6 +78,8 @@ class Side:
     paths: dict = field(default_factory=dict)  # experiment -> metrics file
     errors: dict = field(default_factory=dict)  # experiment -> why its file could not be read
     problems: list = field(default_factory=list)  # side-wide problems, each one line
+    points: dict = field(default_factory=dict)  # experiment -> per-point results (DataFrame)
+    point_errors: dict = field(default_factory=dict)  # experiment -> why they cannot be read
 
     def expects(self, experiment: str) -> bool:
         """Whether this side should have a metrics file for ``experiment``."""
@@ -95,7 +105,9 @@ def where(side: str) -> str:
 
 def describe_read_error(error: BaseException) -> str:
     """A metrics file's read error, as DVC reported it, in words."""
-    if isinstance(error, FileNotFoundError):
+    from dvc.exceptions import PathMissingError
+
+    if isinstance(error, (FileNotFoundError, PathMissingError)):
         return MISSING_FILE
     # DVC's parse errors start "unable to read: '<path relative to somewhere>', "; the path is
     # already in the failure line.
@@ -170,10 +182,32 @@ def read_sides(base: str) -> tuple[Side, Side]:
         ) from None
     except NotDvcRepoError as error:
         raise GateError(f"not inside a DVC project ({one_line(error)})") from None
-    return (
+    sides = (
         side_from_dvc(base, shown.get(base), base_params, base_error),
         side_from_dvc(WORKSPACE, shown.get(WORKSPACE), new_params, new_error),
     )
+    for side, rev in zip(sides, (base, None), strict=True):
+        read_points(side, rev)
+    return sides
+
+
+def points_path(metrics_path: str) -> str:
+    """Where the evaluate stage put an experiment's per-point results."""
+    return str(Path(metrics_path).with_suffix(POINTS_SUFFIX))
+
+
+def read_points(side: Side, rev: str | None) -> None:
+    """Read each experiment's per-point results on one side through DVC (rev None: workspace)."""
+    import dvc.api
+    import pandas as pd
+
+    for experiment in side.metrics:
+        path = points_path(side.paths[experiment])
+        try:
+            with dvc.api.open(path, rev=rev) as handle:
+                side.points[experiment] = pd.read_csv(handle)
+        except Exception as error:
+            side.point_errors[experiment] = f"{path} {describe_read_error(error)}"
 
 
 def check_rule_names(
@@ -215,6 +249,9 @@ class Row:
     change: str
     verdict: str
     failed: bool
+    test: gate_stats.Test | None = None  # the change's interval and p-value, when computable
+    level: float = gate_stats.DEFAULT_LEVEL  # the p-value below which it is "significant"
+    waived: str | None = None  # a worsening past a tolerance that significant_at let pass
 
 
 @dataclass
@@ -275,31 +312,72 @@ def value_problem(value: object, side: str) -> str | None:
     return None
 
 
-def rule_failures(rule: Rule, base: Decimal | None, new: Decimal) -> list[str]:
-    """The reasons ``new`` (and its change from ``base``, when not None) breaks ``rule``."""
+def tolerance_failures(rule: Rule, base: Decimal, new: Decimal) -> list[str]:
+    """The reasons the change from ``base`` to ``new`` is worse than ``rule``'s tolerances."""
     reasons = []
     abs_key, pct_key = TOLERANCES[rule.better]
-    if base is not None:
-        worse = base - new if rule.better == "higher" else new - base
-        verb = "dropped" if rule.better == "higher" else "rose"
-        if rule.max_worse is not None and worse > rule.max_worse:
-            reasons.append(
-                f"{verb} by {format_decimal(worse)}, more than {abs_key} "
-                f"{format_decimal(rule.max_worse)}"
-            )
-        if rule.max_worse_pct is not None and worse * 100 > rule.max_worse_pct * abs(base):
-            if base:
-                share = f"{float(worse * 100 / abs(base)):.3g} % of the base value"
-            else:
-                share = f"{format_decimal(worse)} from a base of 0"
-            reasons.append(
-                f"{verb} by {share}, more than {pct_key} {format_decimal(rule.max_worse_pct)}"
-            )
+    worse = base - new if rule.better == "higher" else new - base
+    verb = "dropped" if rule.better == "higher" else "rose"
+    if rule.max_worse is not None and worse > rule.max_worse:
+        reasons.append(
+            f"{verb} by {format_decimal(worse)}, more than {abs_key} "
+            f"{format_decimal(rule.max_worse)}"
+        )
+    if rule.max_worse_pct is not None and worse * 100 > rule.max_worse_pct * abs(base):
+        if base:
+            share = f"{float(worse * 100 / abs(base)):.3g} % of the base value"
+        else:
+            share = f"{format_decimal(worse)} from a base of 0"
+        reasons.append(
+            f"{verb} by {share}, more than {pct_key} {format_decimal(rule.max_worse_pct)}"
+        )
+    return reasons
+
+
+def bound_failures(rule: Rule, new: Decimal) -> list[str]:
+    """The reasons ``new`` is outside ``rule``'s min and max."""
+    reasons = []
     if rule.minimum is not None and new < rule.minimum:
         reasons.append(f"below min {format_decimal(rule.minimum)}")
     if rule.maximum is not None and new > rule.maximum:
         reasons.append(f"above max {format_decimal(rule.maximum)}")
     return reasons
+
+
+def rule_failures(rule: Rule, base: Decimal | None, new: Decimal) -> list[str]:
+    """The reasons ``new`` (and its change from ``base``, when not None) breaks ``rule``'s
+    fixed limits (tolerances, min, max), whatever the noise."""
+    tolerance = tolerance_failures(rule, base, new) if base is not None else []
+    return tolerance + bound_failures(rule, new)
+
+
+def format_p(p_value: float) -> str:
+    return f"{p_value:.2g}" if p_value >= 0.001 else "< 0.001"
+
+
+def weigh_noise(
+    rule: Rule, test: gate_stats.Test | None, tolerance: list[str]
+) -> tuple[list[str], str | None]:
+    """Apply ``significant_at``: which tolerance reasons fail, and a note on any waived.
+
+    Without significant_at (or without per-point results) the tolerances fail as they are.
+    With it, a worsening fails only when it is significant at that level and, if the rule has
+    a tolerance, also larger than it; a larger worsening within noise is noted, not failed.
+    """
+    if rule.significant_at is None or test is None:
+        return tolerance, None
+    level = float(rule.significant_at)
+    worse = test.change < 0 if rule.better == "higher" else test.change > 0
+    if not (worse and test.significant(level)):
+        if not tolerance:
+            return [], None
+        return (
+            [],
+            f"{'; '.join(tolerance)}, but within noise (p {format_p(test.p_value)} >= {level:g})",
+        )
+    if rule.max_worse is not None or rule.max_worse_pct is not None:
+        return tolerance, None
+    return [f"significantly worse (p {format_p(test.p_value)} < significant_at {level:g})"], None
 
 
 def judge(
@@ -311,8 +389,13 @@ def judge(
     rule: Rule | None,
     base_name: str,
     new_name: str = WORKSPACE,
+    test: gate_stats.Test | None = None,
 ) -> tuple[Row, list[str]]:
-    """One table row and its failure lines (each naming experiment, metric, values and rule)."""
+    """One table row and its failure lines (each naming experiment, metric, values and rule).
+
+    ``test`` is the change's noise test from the per-point results, None when not computable.
+    A metric the base lacks but the workspace has is new: only its min and max apply.
+    """
     values = (
         f"{experiment} {metric}: {format_value(base_value)} ({base_name}) -> "
         f"{format_value(new_value)} ({new_name})"
@@ -320,6 +403,9 @@ def judge(
     rule_text = f" [rule: {rule.describe()}]" if rule else " [not gated]"
     sides = ((base_value, base_name), (new_value, new_name))
     problems = [value_problem(value, side) for value, side in sides]
+    is_new = base_value is Gap.MISSING and not isinstance(new_value, Gap) and not problems[1]
+    if is_new:
+        problems[0] = None
     if any(problems):
         # A missing or unreadable file is one failure line for the experiment, not one per metric.
         lines = [
@@ -333,18 +419,33 @@ def judge(
     base = None if isinstance(base_value, Gap) else to_decimal(base_value)
     new = None if isinstance(new_value, Gap) else to_decimal(new_value)
     change = format_change(base, new) if base is not None and new is not None else ""
+    level = float(rule.significant_at) if rule and rule.significant_at else gate_stats.DEFAULT_LEVEL
+
+    def row(verdict, failed, waived=None):
+        return Row(metric, base_value, new_value, change, verdict, failed, test, level, waived)
+
     if rule is None or new is None:
-        return Row(metric, base_value, new_value, change, "not gated", False), []
-    reasons = rule_failures(rule, base, new)
+        return row("new, not gated" if is_new else "not gated", False), []
+    tolerance = tolerance_failures(rule, base, new) if base is not None else []
+    failing, waived = weigh_noise(rule, test, tolerance)
+    reasons = failing + bound_failures(rule, new)
+    if test is not None:
+        rule_text = rule_text[:-1] + f"; {test.word(level)}, p {format_p(test.p_value)}]"
     if reasons:
         return (
-            Row(metric, base_value, new_value, change, "**FAIL**: " + "; ".join(reasons), True),
+            row("**FAIL**: " + "; ".join(reasons), True),
             [f"{values}: {reason}{rule_text}" for reason in reasons],
         )
     checked = rule.describe().removeprefix(f"better {rule.better}, ")
-    if base is None:
+    if is_new:
+        checked += "; new metric, so only min/max apply"
+    elif base is None:
         checked += "; no base value, so only min/max apply"
-    return Row(metric, base_value, new_value, change, f"ok ({checked})", False), []
+    elif rule.significant_at is not None and test is None:
+        checked += "; no per-point results, so the fixed limits apply"
+    if waived:
+        checked += f"; {waived}"
+    return row(f"ok ({checked})", False, waived and f"{values}: {waived}{rule_text}"), []
 
 
 def _side_values(side, experiment, failures):
@@ -370,6 +471,66 @@ def _side_values(side, experiment, failures):
         )
         return Gap.NO_FILE
     return Gap.NO_EXPERIMENT
+
+
+def point_values(points: Any, column: str) -> Any:
+    """A per-point column as floats ("correct": 1.0 where actual == predicted), or None."""
+    if column == "correct":
+        if {"actual", "predicted"} <= set(points.columns):
+            return (points["actual"] == points["predicted"]).to_numpy(float)
+        return None
+    return points[column].to_numpy(float) if column in points.columns else None
+
+
+def same_test_points(base: Side, new: Side, experiment: str) -> tuple[bool, str]:
+    """Whether both sides scored the same test points -> (paired, the reason in words)."""
+    base_points, new_points = base.points[experiment], new.points[experiment]
+    settings = [
+        ((side.params or {}).get("experiments") or {}).get(experiment) or {} for side in (base, new)
+    ]
+    if side_params := [
+        key for key in TEST_SET_PARAMS if settings[0].get(key) != settings[1].get(key)
+    ]:
+        return False, f"the {' and '.join(side_params)} params differ"
+    columns = [column for column in ("x", "actual") if column in new_points.columns]
+    if len(base_points) != len(new_points) or not all(
+        column in base_points.columns
+        and base_points[column].to_numpy().tobytes() == new_points[column].to_numpy().tobytes()
+        for column in columns
+    ):
+        return False, "the test points differ"
+    return True, f"both sides scored the same {len(new_points)} test points"
+
+
+def noise_tests(
+    base: Side, new: Side, experiment: str, metrics: Iterable[str]
+) -> tuple[dict[str, gate_stats.Test], list[str]]:
+    """Each metric's noise test from both sides' per-point results -> (tests, notes)."""
+    notes = [
+        f"per-point results {side.point_errors[experiment]} {where(side.name)}: "
+        "no noise test, the fixed limits apply"
+        for side in (base, new)
+        if experiment in side.point_errors
+    ]
+    if not (experiment in base.points and experiment in new.points):
+        return {}, notes
+    paired, why = same_test_points(base, new, experiment)
+    tests = {}
+    for metric in metrics:
+        column = POINT_COLUMNS.get(metric)
+        values = (
+            [point_values(side.points[experiment], column) for side in (base, new)]
+            if column
+            else []
+        )
+        if column is None or any(value is None or len(value) < 2 for value in values):
+            continue
+        kind = "correct" if column == "correct" else "mean"
+        tests[metric] = gate_stats.compare_points(*values, paired=paired, kind=kind)
+    if tests:
+        methods = ", ".join(sorted({test.method for test in tests.values()}))
+        notes.append(f"{'Paired' if paired else 'Unpaired'}: {why} ({methods}).")
+    return tests, notes
 
 
 def compare(base: Side, new: Side, rules: dict[str, dict[str, Rule]]) -> Comparison:
@@ -401,6 +562,8 @@ def compare(base: Side, new: Side, rules: dict[str, dict[str, Rule]]) -> Compari
                 *(values for values in (base_values, new_values) if isinstance(values, dict))
             )
         )
+        tests, test_notes = noise_tests(base, new, experiment, names)
+        notes += test_notes
         rows = []
         for metric in names:
             row, lines = judge(
@@ -411,6 +574,7 @@ def compare(base: Side, new: Side, rules: dict[str, dict[str, Rule]]) -> Compari
                 rule=experiment_rules.get(metric),
                 base_name=base.name,
                 new_name=new.name,
+                test=tests.get(metric),
             )
             rows.append(row)
             failures.extend(lines)
@@ -463,6 +627,18 @@ def markdown_table(
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
+def noise_cells(row: Row) -> list[str]:
+    """The interval, p-value and word of a row's noise test (blank without one)."""
+    if row.test is None:
+        return ["", "", ""]
+    test = row.test
+    return [
+        f"{test.low:+.3g} to {test.high:+.3g}",
+        format_p(test.p_value),
+        test.word(row.level),
+    ]
+
+
 def render_markdown(
     comparison: Comparison,
     *,
@@ -471,8 +647,11 @@ def render_markdown(
     params_rows: list[tuple[str, str, str]] | None,
     plots: Plots | None = None,
     report_dir: str | os.PathLike[str] = ".",
+    curves: Sequence[str] = (),
+    history: str | None = None,
 ) -> str:
-    """The gate's Markdown report: verdict, failures, a table per experiment, params, plots."""
+    """The gate's Markdown report: verdict, failures, a table per experiment, params, the
+    training curves and each gated metric's history (Mermaid charts), plots (PNG links)."""
     status = "PASS" if comparison.passed else "FAIL"
     count = len(comparison.failures)
     out = [
@@ -484,23 +663,28 @@ def render_markdown(
     ]
     if comparison.failures:
         out += ["## Failures", "", *[f"- {line}" for line in comparison.failures], ""]
+    waived = [row.waived for table in comparison.tables for row in table.rows if row.waived]
+    if waived:
+        out += ["## Worse than a tolerance, but within noise (not failed)", ""]
+        out += [f"- {line}" for line in waived] + [""]
     for table in comparison.tables:
         out += [f"## {table.experiment}", ""]
         if table.rows:
             out += [
                 markdown_table(
-                    ["metric", "base", "new", "change", "verdict"],
+                    ["metric", "base", "new", "change", "95 % interval", "p", "noise", "verdict"],
                     [
                         [
                             row.metric,
                             format_value(row.base),
                             format_value(row.new),
                             row.change,
+                            *noise_cells(row),
                             row.verdict,
                         ]
                         for row in table.rows
                     ],
-                    ["---", "---:", "---:", "---:", "---"],
+                    ["---", "---:", "---:", "---:", "---:", "---:", "---", "---"],
                 ),
                 "",
             ]
@@ -512,6 +696,16 @@ def render_markdown(
         out += [markdown_table(["param", "base", "new"], [list(row) for row in params_rows]), ""]
     else:
         out += ["None.", ""]
+    if curves:
+        out += [
+            "## Training curves",
+            "",
+            f"`{base_name}` and the workspace, from `dvc plots diff`.",
+            "",
+        ]
+        out += list(curves)
+    if history:
+        out += [history]
     if plots is not None:
         out += [
             "## Plots",
@@ -545,11 +739,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where to write the Markdown report (default: reports/gate.md)",
     )
     parser.add_argument(
+        "--history",
+        type=int,
+        default=20,
+        help="show each gated metric over this many commits of the branch (0: none; default 20)",
+    )
+    parser.add_argument(
         "--plots-dir",
         help="draw DVC's plots (training curves among them) of "
         "both sides to PNGs here, linked from the report",
     )
     return parser.parse_args(argv)
+
+
+def history_or_note(rules: dict[str, dict[str, Rule]], base: str, commits: int) -> str | None:
+    """The history section (tools.history), or one line on why there is none."""
+    if commits <= 0:
+        return None
+    from tools.history import history_section
+
+    try:
+        return history_section(rules, base, commits)
+    except Exception as error:
+        return f"## History\n\nNot shown: {one_line(error)}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -568,7 +780,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     comparison = compare(base, new, rules)
-    plots = render_plots(args.base, args.plots_dir) if args.plots_dir else None
+    plots_json, plots_error = plots_diff(args.base)
+    plots = render_plots(plots_json, args.base, args.plots_dir) if args.plots_dir else None
+    if plots is not None and plots_error:
+        plots.notes.append(f"plots not drawn: {plots_error}")
+    curves = curve_charts(plots_json, (args.base, WORKSPACE))
+    history = history_or_note(rules, args.base, args.history)
     report_path = Path(args.report)
     params_rows = diff_params(base.params, new.params)
     report = render_markdown(
@@ -578,6 +795,8 @@ def main(argv: list[str] | None = None) -> int:
         params_rows=params_rows,
         plots=plots,
         report_dir=report_path.parent,
+        curves=curves,
+        history=history,
     )
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(report)

@@ -1,4 +1,6 @@
-"""The metric gate's pictures: DVC's Vega plots of both sides, drawn to PNG with vl-convert."""
+"""The metric gate's pictures: DVC's plots of both sides (`dvc plots diff --json`), drawn to PNG
+with vl-convert for local use and CI artifacts, and the training curves as Mermaid charts for
+places that show Markdown only (job summaries, pull-request comments)."""
 
 import json
 import re
@@ -9,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools import charts
 from tools.gate_rules import one_line
+
+CURVE_X = "epoch"  # a plot whose x is this field is a training curve (dvc.yaml's history charts)
 
 
 @dataclass
@@ -52,14 +57,8 @@ def slug(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "plot"
 
 
-def render_plots(base: str, out_dir: str | Path) -> Plots:
-    """Draw each Vega plot of `dvc plots diff BASE` (both sides overlaid) to a PNG in out_dir."""
-    plots = Plots()
-    try:
-        import vl_convert
-    except ImportError:
-        plots.notes.append("plots not drawn: vl-convert-python is not installed")
-        return plots
+def plots_diff(base: str) -> tuple[dict[str, Any] | None, str | None]:
+    """`dvc plots diff BASE --json` (both sides' plot data) -> (parsed output, or None and why)."""
     with tempfile.TemporaryDirectory() as scratch:  # DVC copies image plots here; unused
         result = subprocess.run(
             [sys.executable, "-m", "dvc", "plots", "diff", base, "--json", "-o", scratch],
@@ -68,10 +67,26 @@ def render_plots(base: str, out_dir: str | Path) -> Plots:
         )
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no output"]
-        plots.notes.append(f"plots not drawn: dvc plots diff failed: {lines[-1]}")
+        return None, f"dvc plots diff failed: {lines[-1]}"
+    try:
+        return json.loads(result.stdout), None
+    except ValueError as error:
+        return None, f"unexpected dvc plots diff output ({error!r})"
+
+
+def render_plots(plots_json: dict[str, Any] | None, base: str, out_dir: str | Path) -> Plots:
+    """Draw each Vega plot of `dvc plots diff BASE` (both sides overlaid) to a PNG in out_dir."""
+    plots = Plots()
+    if plots_json is None:
+        plots.notes.append("plots not drawn: DVC gave no plot data")
         return plots
     try:
-        specs, plots.notes = vega_specs(json.loads(result.stdout), base)
+        import vl_convert
+    except ImportError:
+        plots.notes.append("plots not drawn: vl-convert-python is not installed")
+        return plots
+    try:
+        specs, plots.notes = vega_specs(plots_json, base)
     except (ValueError, AttributeError, KeyError, TypeError) as error:
         plots.notes.append(f"plots not drawn: unexpected dvc plots diff output ({error!r})")
         return plots
@@ -85,3 +100,33 @@ def render_plots(base: str, out_dir: str | Path) -> Plots:
             continue
         plots.images.append((title, path))
     return plots
+
+
+def curve_charts(plots_json: dict[str, Any] | None, revisions: tuple[str, str]) -> list[str]:
+    """Each training-curve plot as a Mermaid chart: one line per side and field, the base's
+    first (revisions are (base, workspace) as DVC names them)."""
+    out = []
+    for title, items in ((plots_json or {}).get("data") or {}).items():
+        for item in items:
+            spec = item.get("content") if item.get("type") == "vega" else None
+            if not spec or spec.get("encoding", {}).get("x", {}).get("field") != CURVE_X:
+                continue
+            series = {}
+            for row in spec.get("data", {}).get("values", []):
+                key = (row.get("rev"), row.get("field"))
+                series.setdefault(key, []).append(
+                    (float(row[CURVE_X]), float(row["dvc_inferred_y_value"]))
+                )
+            lines = [
+                (f"{rev} {field}", [y for _, y in sorted(values)])
+                for rev in revisions
+                for (side, field), values in series.items()
+                if side == rev
+            ]
+            if not lines:
+                continue
+            epochs = sorted({x for values in series.values() for x, _ in values})
+            y_title = spec.get("layer", [{}])[0].get("encoding", {}).get("y", {}).get("title")
+            x_axis = (CURVE_X, epochs[0], epochs[-1])
+            out.append(charts.line_chart(title, x_axis, lines, y_title or ""))
+    return out

@@ -16,7 +16,16 @@ from keras_blobs.files import read_yaml
 DIRECTIONS = ("higher", "lower")
 # How much worse a metric may get (absolutely, in % of the base value), named for its direction.
 TOLERANCES = {"higher": ("max_drop", "max_drop_pct"), "lower": ("max_rise", "max_rise_pct")}
-RULE_KEYS = ("better", "max_drop", "max_drop_pct", "max_rise", "max_rise_pct", "min", "max")
+RULE_KEYS = (
+    "better",
+    "max_drop",
+    "max_drop_pct",
+    "max_rise",
+    "max_rise_pct",
+    "min",
+    "max",
+    "significant_at",
+)
 
 
 class GateError(ValueError):
@@ -32,6 +41,7 @@ class Rule:
     max_worse_pct: Decimal | None = None
     minimum: Decimal | None = None
     maximum: Decimal | None = None
+    significant_at: Decimal | None = None  # worse fails only when significant at this level
 
     def describe(self):
         """The rule as written, e.g. ``better higher, max_drop 0.005, min 0.92``."""
@@ -41,6 +51,7 @@ class Rule:
             (pct_key, self.max_worse_pct),
             ("min", self.minimum),
             ("max", self.maximum),
+            ("significant_at", self.significant_at),
         ]
         given = [f"{key} {format_decimal(value)}" for key, value in limits if value is not None]
         return ", ".join([f"better {self.better}", *given])
@@ -104,16 +115,31 @@ def parse_rule(path, raw, source="gate.yaml"):
                 expected = "a number >= 0" if tolerance else "a finite number"
                 _bad(source, f"{path}.{key}", raw[key], expected)
             limits[key] = value
-    if not limits:
+    level = None
+    if "significant_at" in raw:
+        level = to_decimal(raw["significant_at"])
+        if level is None or not 0 < level < 1:
+            _bad(
+                source,
+                f"{path}.significant_at",
+                raw["significant_at"],
+                "a p-value level in (0, 1), such as 0.05",
+            )
+    if not limits and level is None:
         raise GateError(
             f"{source}: {path}: no limit; give at least one of "
-            f"{', '.join(TOLERANCES[better])}, min, max"
+            f"{', '.join(TOLERANCES[better])}, min, max, significant_at"
         )
     if "min" in limits and "max" in limits and limits["min"] > limits["max"]:
         raise GateError(f"{source}: {path}: min {raw['min']} is above max {raw['max']}")
     abs_key, pct_key = TOLERANCES[better]
     return Rule(
-        better, limits.get(abs_key), limits.get(pct_key), limits.get("min"), limits.get("max")
+        better,
+        limits.get(abs_key),
+        limits.get(pct_key),
+        limits.get("min"),
+        limits.get("max"),
+        level,
     )
 
 

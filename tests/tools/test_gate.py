@@ -265,9 +265,25 @@ def test_a_metric_missing_on_either_side_fails():
         "blobs4 bayes_accuracy: 0.9275 (HEAD) -> missing (workspace): "
         "missing in the workspace [not gated]"
     ]
-    missing_base = compare(BASE_METRICS, changed("metrics/regression.json", test_mse=None))
-    assert missing_base.failures[0].startswith("regression test_mse: missing (HEAD) -> 0.010961")
-    assert row(missing_base, "regression", "test_mse").verdict == "**FAIL**: missing on HEAD"
+
+
+def test_a_metric_added_in_a_change_is_new_and_only_its_min_and_max_apply():
+    added = compare(BASE_METRICS, changed("metrics/regression.json", test_mse=None))
+    assert added.passed
+    assert row(added, "regression", "test_mse").verdict == (
+        "ok (max 0.0125; new metric, so only min/max apply)"
+    )
+    above_max = compare(
+        changed("metrics/regression.json", test_mse=0.02),
+        changed("metrics/regression.json", test_mse=None),
+    )
+    assert above_max.failures == [
+        "regression test_mse: missing (HEAD) -> 0.02 (workspace): above max 0.0125 "
+        "[rule: better lower, max 0.0125]"
+    ]
+    ungated = compare(changed("metrics/blobs4.json", new_score=1.5))
+    assert ungated.passed
+    assert row(ungated, "blobs4", "new_score").verdict == "new, not gated"
 
 
 def test_a_missing_or_unreadable_metrics_file_fails_once_for_its_experiment():
@@ -397,14 +413,26 @@ def test_the_report_has_a_well_formed_table_per_experiment_and_one_for_params():
     tables = tables_in(markdown)
     assert len(tables) == len(comparison.tables) + 1
     for table, experiment in zip(tables[:-1], comparison.tables, strict=True):
-        assert table[0] == ["metric", "base", "new", "change", "verdict"]
+        assert table[0] == [
+            "metric",
+            "base",
+            "new",
+            "change",
+            "95 % interval",
+            "p",
+            "noise",
+            "verdict",
+        ]
         assert len(table) == 1 + len(experiment.rows)
-        assert all(len(cells) == 5 for cells in table)
+        assert all(len(cells) == 8 for cells in table)
     assert tables[0][2] == [
         "test_accuracy",
         "0.93",
         "0.9",
         "-0.03 (-3.23 %)",
+        "",
+        "",
+        "",
         "**FAIL**: dropped by 0.03, more than max_drop 0.005; below min 0.92",
     ]
     assert tables[-1] == [
@@ -420,7 +448,7 @@ def test_a_pipe_or_line_break_in_a_name_cannot_break_a_table():
     comparison = compare(files, files, rules={})
     table = tables_in(report_for(comparison))[0]
     assert [cells[0] for cells in table] == ["metric", "a|b", "two lines"]
-    assert all(len(cells) == 5 for cells in table)
+    assert all(len(cells) == 8 for cells in table)
 
 
 def test_a_passing_report_says_so_and_links_plots_relative_to_itself(tmp_path):
@@ -524,8 +552,9 @@ def test_gate_passes_on_the_unchanged_metrics(small_pipeline, tmp_path):
     assert report == result.stdout
     assert report.startswith("# Metric gate: PASS")
     assert [table[0] for table in tables_in(report)][:3] == [
-        ["metric", "base", "new", "change", "verdict"]
+        ["metric", "base", "new", "change", "95 % interval", "p", "noise", "verdict"]
     ] * 3
+    assert report.count("Paired: both sides scored the same 40 test points") == 3
     assert "## Params that differ\n\nNone." in report
 
 
@@ -553,7 +582,7 @@ def test_gate_fails_on_a_crippled_learning_rate_and_accepts_an_experiment_as_bas
         line.startswith("blobs4 test_accuracy: ")
         and "(HEAD) -> " in line
         and "dropped by" in line
-        and "[rule: better higher, max_drop 0.025]" in line
+        and "[rule: better higher, max_drop 0.025; " in line
         for line in failures
     ), failures
     assert all(line.startswith("blobs4 ") for line in failures)

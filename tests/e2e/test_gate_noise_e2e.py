@@ -1,0 +1,65 @@
+"""The project's own gate.yaml on the full blobs4: a reseed is noise, a crippled model is not."""
+
+import re
+
+import pytest
+
+from tests.conftest import copy_project, run
+from tests.tools.test_gate import failure_lines, run_gate
+from tools.workspace import REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def accuracy_row(report):
+    [line] = [line for line in report.splitlines() if line.startswith("| test_accuracy | 0.93 |")]
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def test_a_reseed_passes_within_noise_and_a_crippled_model_fails_as_significant(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    copy_project(repo)
+    (tmp_path / "rules.yaml").write_text((REPO / "gate.yaml").read_text())
+    # Only blobs4's chain up to its metrics: the other experiments keep their committed files.
+    run(["dvc", "exp", "run", "-S", "experiments.blobs4.train.seed=1", "evaluate@blobs4"], repo)
+    reseeded = run_gate(repo, tmp_path)
+    assert reseeded.returncode == 0, reseeded.stdout + reseeded.stderr
+    metric, _, new, change, interval, p_value, word, verdict = accuracy_row(reseeded.stdout)
+    assert (metric, new, change, word) == (
+        "test_accuracy",
+        "0.92375",
+        "-0.00625 (-0.672 %)",
+        "within noise",
+    )
+    low, high = (float(bound) for bound in interval.split(" to "))
+    assert low <= -0.00625 < 0 < high
+    assert 0.05 <= float(p_value) < 0.1
+    assert "more than max_drop 0.005, but within noise" in verdict
+    assert "Paired: both sides scored the same 800 test points" in reseeded.stdout
+
+    run(
+        [
+            "dvc",
+            "exp",
+            "run",
+            "-S",
+            "experiments.blobs4.train.seed=0",
+            "-S",
+            "experiments.blobs4.train.learning_rate=0.0001",
+            "-S",
+            "experiments.blobs4.train.epochs=1",
+            "evaluate@blobs4",
+        ],
+        repo,
+    )
+    crippled = run_gate(repo, tmp_path)
+    assert crippled.returncode == 1, crippled.stdout + crippled.stderr
+    *_, p_value, word, verdict = accuracy_row(crippled.stdout)
+    assert (p_value, word) == ("< 0.001", "significant")
+    assert verdict.startswith("**FAIL**: dropped by")
+    assert any(
+        re.match(r"blobs4 test_accuracy: 0\.93 \(HEAD\) -> 0\.\d+ \(workspace\): dropped by ", line)
+        and line.endswith("significant, p < 0.001]")
+        for line in failure_lines(crippled)
+    ), crippled.stdout

@@ -1,0 +1,137 @@
+"""Each gated metric's history (tools.history), its Mermaid charts, and their parse by Mermaid."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import dvc_env, run
+from tests.mermaid import mermaid_blocks, mermaid_parse_errors
+from tests.tools.test_gate import run_gate, tables_in
+from tools import charts, history
+from tools.workspace import REPO, commit_all, set_params
+
+GATED = {"blobs4": ["test_accuracy"], "blobs2": ["test_loss"]}
+
+
+def points():
+    return [
+        history.Point("aaaaaaa", "first", {"blobs4": {"test_accuracy": 0.9}}),  # no blobs2 file
+        history.Point("bbbbbbb", "second", {"blobs4": {"test_accuracy": 0.92}, "blobs2": {}}),
+        history.Point(
+            "ccccccc", "third", {"blobs4": {"test_accuracy": 0.93}, "blobs2": {"test_loss": 0.05}}
+        ),
+        history.Point(
+            "workspace", "", {"blobs4": {"test_accuracy": 0.925}, "blobs2": {"test_loss": 0.06}}
+        ),
+    ]
+
+
+def test_a_table_per_experiment_with_the_base_and_the_workspace_marked():
+    markdown = history.history_markdown(points(), GATED, base_label="bbbbbbb")
+    blobs4, blobs2 = tables_in(markdown)
+    assert blobs4 == [
+        ["commit", "subject", "test_accuracy"],
+        ["aaaaaaa", "first", "0.9"],
+        ["bbbbbbb (base)", "second", "0.92"],
+        ["ccccccc", "third", "0.93"],
+        ["workspace", "", "0.925"],
+    ]
+    assert [row[2] for row in blobs2[1:]] == ["—", "—", "0.05", "0.06"]
+
+
+def test_a_commit_without_the_file_or_metric_is_a_gap_in_the_chart_not_an_error():
+    markdown = history.history_markdown(points(), GATED, base_label="ccccccc")
+    accuracy, loss = mermaid_blocks(markdown)
+    assert '    x-axis ["aaaaaaa", "bbbbbbb", "ccccccc (base)", "workspace"]' in accuracy
+    assert "    line [0.9, 0.92, 0.93, 0.925]" in accuracy
+    assert '    x-axis ["ccccccc (base)", "workspace"]' in loss
+    assert "    line [0.05, 0.06]" in loss
+    assert "Gaps (no metrics file, or no such metric): aaaaaaa, bbbbbbb." in markdown
+
+
+def test_a_base_outside_the_branch_is_said():
+    markdown = history.history_markdown(points(), GATED, base_label=None)
+    assert "The base is not among these commits." in markdown
+    assert "(base)" not in markdown
+
+
+def test_values_are_plain_decimals_as_mermaid_requires():
+    assert charts.plain(1.5e-05) == "0.000015"
+    assert charts.plain(0.175801) == "0.175801"
+    assert charts.plain(0.1234567891) == "0.123457"
+    assert charts.plain(12.0) == "12"
+    assert charts.plain(-0.25) == "-0.25"
+
+
+def test_a_chart_names_each_line_and_its_colour():
+    block = charts.line_chart("t", ("epoch", 0, 2), [("HEAD loss", [3, 2, 1]), ("new", [1])], "y")
+    assert '    x-axis "epoch" 0 --> 2' in block
+    assert block.endswith("Lines: blue: HEAD loss; orange: new.\n")
+    assert '"plotColorPalette": "#1f77b4, #ff7f0e"' in block
+
+
+def test_a_quote_in_a_label_cannot_end_it_early():
+    assert charts.quoted('say "hi"') == "\"say 'hi'\""
+
+
+def test_the_blocks_written_are_accepted_by_mermaids_parser():
+    markdown = history.history_markdown(points(), GATED, base_label="bbbbbbb")
+    curves = charts.line_chart("blobs4 loss", ("epoch", 0, 9), [("HEAD loss", [0.4] * 10)], "loss")
+    blocks = mermaid_blocks(markdown) + mermaid_blocks(curves)
+    assert len(blocks) == 3
+    assert mermaid_parse_errors(blocks) == [None] * 3
+
+
+def test_too_few_commits_is_one_line(capsys):
+    assert history.main(["--commits", "0"]) == 2
+    assert capsys.readouterr().err == "error: --commits: got 0, expected an integer >= 1\n"
+
+
+# --- end to end ------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_three_commits_that_change_a_param_are_three_points_and_the_report_parses(
+    small_pipeline, tmp_path
+):
+    for learning_rate in (0.02, 0.03, 0.04):
+        set_params(small_pipeline, {"experiments.blobs4.train.learning_rate": learning_rate})
+        run(["dvc", "repro"], small_pipeline)
+        commit_all(small_pipeline, f"learning rate {learning_rate}")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.history",
+            "--commits",
+            "3",
+            "--report",
+            str(tmp_path / "h.md"),
+        ],
+        cwd=small_pipeline,
+        env=dict(dvc_env(), PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# History: the last 3 commits and the workspace")
+    accuracy = next(
+        block for block in mermaid_blocks(result.stdout) if "blobs4 test_accuracy" in block
+    )
+    [values] = [line for line in accuracy.splitlines() if line.startswith("    line [")]
+    assert len(values.split(",")) == 4  # three commits and the workspace
+    assert '"workspace"]' in accuracy and "(base)" in accuracy  # HEAD is the default base
+    blobs4_table = tables_in(result.stdout)[0]
+    assert [row[1] for row in blobs4_table[1:]] == [
+        "learning rate 0.02",
+        "learning rate 0.03",
+        "learning rate 0.04",
+        "",
+    ]
+    # The gate's whole report (tables, training curves, history) passes Mermaid's parser.
+    gate = run_gate(small_pipeline, tmp_path, "--base", "HEAD~2")
+    blocks = mermaid_blocks(gate.stdout)
+    assert "## Training curves" in gate.stdout and "## History" in gate.stdout
+    assert len(blocks) >= 8
+    assert mermaid_parse_errors(blocks) == [None] * len(blocks)
