@@ -10,14 +10,20 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test lint format gate bench repro-check sweep pull
+.PHONY: setup repro test test-cpus lint format gate history bench repro-check sweep pull
 setup: $(STAMP) $(PLOTS_TEMPLATE) $(LOCAL_CONFIG)
 
 repro: setup
 	dvc repro
 
+# The suite, but for the QEMU runs of the stages as other CPUs (minutes): those are test-cpus.
 test: setup
-	python -m pytest
+	python -m pytest -m "not emulated"
+
+# Every stage of a small pipeline under QEMU as an AMD EPYC, an Intel Haswell and a Sandy
+# Bridge: the same bytes as natively (about 5 minutes; .ci/run runs it).
+test-cpus: setup
+	python -m pytest -m emulated
 
 # Style as a check (CI runs it) and as a fix: ruff's formatter and linter, rules in pyproject.toml.
 lint: setup
@@ -36,6 +42,12 @@ GATE_REPORT ?= reports/gate.md
 GATE_PLOTS ?=
 gate: setup
 	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)"$(if $(GATE_PLOTS), --plots-dir "$(GATE_PLOTS)")
+
+# Each gated metric over the last HISTORY commits of this branch (and the workspace): tables
+# and Mermaid charts, in reports/history.md. The gate's report has the same section.
+HISTORY ?= 20
+history: setup
+	python -m tools.history --commits $(HISTORY) --base "$(BASE)" --rules gate.yaml --report reports/history.md
 
 # `dvc pull`, after checking that the default remote can hold the data (one line if not).
 pull: setup

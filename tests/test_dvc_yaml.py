@@ -7,11 +7,13 @@ that module changed, and nothing would say so. The truth is derived here from th
 
 import ast
 import shlex
+import subprocess
 
 import pytest
 
 from keras_blobs.files import read_yaml
-from tools.workspace import REPO
+from tests.mermaid import mermaid_blocks, mermaid_parse_errors
+from tools.workspace import REPO, pipeline_env
 
 PROJECT_PACKAGES = ("stages", "keras_blobs")
 
@@ -126,3 +128,17 @@ def test_every_experiment_has_its_charts_and_no_chart_is_left_over():
         f"dvc.yaml plots: {sorted(set(declared) - set(expected))} belong to no experiment"
     )
     assert declared == expected
+
+
+def test_the_readme_draws_the_dag_dvc_draws():
+    dag = subprocess.run(
+        ["dvc", "dag", "--mermaid", "plot@blobs4"],
+        cwd=REPO,
+        env=pipeline_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    readme = (REPO / "README.md").read_text()
+    assert dag in mermaid_blocks(readme)
+    assert mermaid_parse_errors([dag]) == [None]

@@ -9,7 +9,7 @@ import pytest
 
 from tests.emulation import assert_same_bytes, native  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.emulated]
 
 
 def test_every_output_is_byte_identical_on_an_amd_epyc_rome(native, tmp_path):  # noqa: F811
