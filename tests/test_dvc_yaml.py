@@ -6,6 +6,8 @@ that module changed, and nothing would say so. The truth is derived here from th
 """
 
 import ast
+import json
+import re
 import shlex
 import subprocess
 
@@ -142,3 +144,39 @@ def test_the_readme_draws_the_dag_dvc_draws():
     readme = (REPO / "README.md").read_text()
     assert dag in mermaid_blocks(readme)
     assert mermaid_parse_errors([dag]) == [None]
+
+
+def symbols_drawn(template_name, epochs):
+    """How many marks the largest symbol layer draws for a training curve of ``epochs``."""
+    import vl_convert
+    from dvc_render.vega import VegaRenderer
+    from dvc_render.vega_templates import get_template
+
+    template = get_template(template_name, str(REPO / ".dvc" / "plots"))
+    rows = [
+        {"epoch": str(epoch), "loss": str(1 / (epoch + 1)), "rev": "workspace", "field": "loss"}
+        for epoch in range(epochs)
+    ]
+    spec = VegaRenderer(rows, "loss", template=template, x="epoch", y="loss")
+    svg = vl_convert.vegalite_to_svg(spec.get_filled_template())
+    groups = re.findall(r'<g class="mark-symbol role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    return max(group.count("<path") for group in groups)
+
+
+def test_training_curves_mark_every_epoch_so_one_epoch_is_a_visible_point():
+    from dvc_render.vega_templates import LinearTemplate
+
+    template = json.loads((REPO / ".dvc" / "plots" / "linear_points.json").read_text())
+    points_layer = template["layer"].pop(2)
+    assert template == LinearTemplate.DEFAULT_CONTENT  # DVC's own linear template, plus ...
+    assert points_layer["mark"] == {"type": "point", "filled": True, "size": 40}  # ... marks
+    assert symbols_drawn("linear_points", 3) == 3
+    assert symbols_drawn("linear", 3) < 3  # DVC's own marks only some epochs
+    curves = [
+        chart
+        for entry in read_project_yaml("dvc.yaml")["plots"]
+        for chart in entry.values()
+        if chart.get("x") == "epoch"
+    ]
+    assert len(curves) == 5
+    assert all(chart.get("template") == "linear_points" for chart in curves)
