@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test test-cpus lint format gate history bench repro-check sweep pull
+.PHONY: setup repro test test-cpus mutate lint format gate history bench repro-check sweep pull share
 setup: $(STAMP) $(PLOTS_TEMPLATE) $(LOCAL_CONFIG)
 
 repro: setup
@@ -24,6 +24,12 @@ test: setup
 # Bridge: the same bytes as natively (about 5 minutes; .ci/run runs it).
 test-cpus: setup
 	python -m pytest -m emulated
+
+# Mutation testing (mutmut, a few minutes on 2 cores): each module in pyproject's
+# [tool.mutmut] only_mutate against its mirrored unit test file; scores and survivors in
+# docs/mutation.md (equivalents explained in tests/mutation_equivalents.yaml). Fails under 90%.
+mutate: setup
+	python -m tools.mutate
 
 # Style as a check (CI runs it) and as a fix: ruff's formatter and linter, rules in pyproject.toml.
 lint: setup
@@ -52,6 +58,11 @@ history: setup
 # `dvc pull`, after checking that the default remote can hold the data (one line if not).
 pull: setup
 	python -m tools.pull
+
+# Every run made here, to the DVC remote: `dvc push --run-cache` plus the outputs its run
+# records name, so `dvc repro --pull` in another clone restores experiments and queued runs too.
+share: setup
+	python -m tools.share
 
 # A sweep that leaves no DVC process behind when it returns (DVC's queue worker may outlive
 # `dvc exp run --run-all`): make sweep SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03

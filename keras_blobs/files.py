@@ -60,11 +60,12 @@ def read_json(path: StrPath) -> Any:
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse YAML as DVC parses params.yaml (ruamel.yaml, YAML 1.2, plain data: 1e-05 is a number).
+    """Parse YAML exactly as DVC parses params.yaml: ruamel.yaml's safe loader (YAML 1.2, plain
+    data: 1e-05 is a number), the C parser where ruamel.yaml.clib is installed (it is pinned).
 
     Every YAML file the project reads goes through here, so a value means the same in all.
     """
-    return YAML(typ="safe", pure=True).load(text)
+    return YAML(typ="safe").load(text)
 
 
 def read_yaml(path: StrPath) -> Any:

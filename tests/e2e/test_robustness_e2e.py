@@ -134,7 +134,7 @@ def test_stages_run_by_hand_on_bad_files_name_the_file(small_pipeline, tmp_path)
         "data/blobs4/test.parquet",
         "--metrics",
         str(tmp_path / "m.json"),
-        "--predictions",
+        "--points",
         str(tmp_path / "p.csv"),
         "--worked-example",
         str(tmp_path / "w.md"),
@@ -172,31 +172,3 @@ def test_an_interrupted_repro_completes_with_the_same_results(small_pipeline):
     run(["dvc", "repro"], small_pipeline)
     assert (small_pipeline / "dvc.lock").read_text() == lock
     assert snapshot(small_pipeline) == metrics
-
-
-def test_run_cache_through_a_remote_restores_instead_of_rerunning(small_pipeline, tmp_path):
-    """A run computed in one clone is restored, not recomputed, in another."""
-    remote = tmp_path / "remote"
-    # The committed default remote, pointed elsewhere without editing committed files.
-    run(["dvc", "remote", "modify", "--local", "storage", "url", str(remote)], small_pipeline)
-    run(["dvc", "push"], small_pipeline)
-    clone = tmp_path / "clone"
-    run(["git", "clone", "-q", str(small_pipeline), str(clone)], tmp_path)
-    run(["dvc", "remote", "modify", "--local", "storage", "url", str(remote)], clone)
-
-    # Elsewhere: a new learning rate, computed and pushed with its run records.
-    run(["dvc", "exp", "run", "-S", "experiments.blobs4.train.learning_rate=0.05"], small_pipeline)
-    run(["dvc", "push", "--run-cache"], small_pipeline)
-
-    # Here: the committed results come from the remote, the new run from the run-cache.
-    assert ran_stages(run(["dvc", "repro", "--pull"], clone).stdout) == []
-    set_params(clone, {"experiments.blobs4.train.learning_rate": 0.05})
-    output = run(["dvc", "repro", "--pull"], clone).stdout
-    assert "Stage 'train@blobs4' is cached - skipping run" in output
-    # Training is restored, not rerun. evaluate and plot (seconds, no TensorFlow) do rerun:
-    # their outputs are git-tracked (cache: false), and `dvc push` never uploads those, so
-    # another clone cannot check them out from the run-cache (DVC 3.67 behaviour).
-    assert ran_stages(output) == ["evaluate@blobs4", "plot@blobs4", "validate"]
-    for path in ("metrics/blobs4.json", "models/blobs4/model.keras", "plots/blobs4/anatomy.png"):
-        assert (clone / path).read_bytes() == (small_pipeline / path).read_bytes(), path
-    assert "Data and pipelines are up to date." in run(["dvc", "status"], clone).stdout

@@ -29,12 +29,19 @@ def test_class_colors_length_and_distinct(n):
     assert all(len(c) == 4 and all(0 <= v <= 1 for v in c) for c in colors)
 
 
-def test_class_colors_are_tab10_then_tab20():
-    assert to_hex(drawing.class_colors(4)[0]) == "#1f77b4"  # tab10 blue
-    assert to_hex(drawing.class_colors(4)[3]) == "#d62728"  # tab10 red
-    assert to_hex(drawing.class_colors(12)[1]) == "#aec7e8"  # tab20 light blue
-    # The same number of classes always gets the same colours.
-    assert drawing.class_colors(3) == drawing.class_colors(3)
+TAB10 = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf"
+TAB20 = (
+    "#1f77b4 #aec7e8 #ff7f0e #ffbb78 #2ca02c #98df8a #d62728 #ff9896 #9467bd #c5b0d5 "
+    "#8c564b #c49c94 #e377c2 #f7b6d2 #7f7f7f #c7c7c7 #bcbd22 #dbdb8d #17becf #9edae5"
+)
+
+
+@pytest.mark.parametrize(
+    "n, palette", [(1, TAB10), (4, TAB10), (10, TAB10), (11, TAB20), (12, TAB20), (20, TAB20)]
+)
+def test_class_colors_are_tab10_then_tab20(n, palette):
+    # Up to 10 classes: tab10's colours in order; from 11, tab20's (its pairs of light and dark).
+    assert [to_hex(c) for c in drawing.class_colors(n)] == palette.split()[:n]
 
 
 # --- boundary_grid ---

@@ -33,7 +33,16 @@ def test_a_write_that_fails_half_way_leaves_the_old_file_and_no_temporary(tmp_pa
     assert target.read_text() == "old"
     assert os.path.dirname(seen[0]) == str(tmp_path)  # beside its target: same filesystem
     assert os.path.basename(seen[0]).startswith(".out.txt.")
+    assert seen[0].endswith(".tmp")  # a hidden *.tmp file: plainly not an output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_a_write_creates_the_missing_parent_folders(tmp_path):
+    target = tmp_path / "a" / "b" / "out.txt"
+    files.write_text(target, "text")
+    assert target.read_text() == "text"
+    files.write_text(target, "again")  # the folders existing already is fine
+    assert target.read_text() == "again"
 
 
 def test_a_written_file_gets_the_mode_open_would_give_it(tmp_path, umask_022):
@@ -88,3 +97,16 @@ def test_yaml_is_read_as_yaml_1_2_plain_data(tmp_path):
 def test_yaml_never_builds_python_objects():
     with pytest.raises(ConstructorError, match="could not determine a constructor"):
         files.parse_yaml("a: !!python/object:os.system x\n")
+
+
+@pytest.mark.parametrize("text", ["a: 1e-3\nb: yes\n", "a: x\x85y\n", 'a: "\\ud800"\n'])
+def test_yaml_is_read_exactly_as_dvc_reads_params(text):
+    from dvc.utils.serialize._yaml import parse_yaml as dvc_parse_yaml
+
+    def outcome(parse):
+        try:
+            return parse(text)
+        except Exception:  # DVC wraps the parser's error in its own
+            return "rejected"
+
+    assert outcome(files.parse_yaml) == outcome(lambda t: dvc_parse_yaml(t, "params.yaml"))

@@ -3,8 +3,10 @@
 import copy
 import json
 import re
+from typing import Annotated
 
 import pytest
+from pydantic import BaseModel, Strict, TypeAdapter, ValidationError
 
 from keras_blobs import settings
 from keras_blobs.errors import SettingsError
@@ -380,6 +382,14 @@ def test_section_that_is_not_a_mapping(params):
     )
 
 
+def test_a_regression_section_that_is_not_a_mapping_lists_the_regression_keys(params):
+    set_key(params, "regression.data", 5)
+    assert parse_error(params) == (
+        "experiments.regression.data: got 5, expected a mapping with keys "
+        "n_samples, x_min, x_max, noise_std, random_state"
+    )
+
+
 @pytest.mark.parametrize("raw", [None, {}, []])
 def test_experiments_must_be_a_non_empty_mapping(raw):
     with pytest.raises(
@@ -415,6 +425,20 @@ def test_batch_size_uses_the_ceil_rule_for_the_test_side(params):
 
     set_key(params, "blobs2.train.batch_size", 8)
     assert "at most the training set size (7)" in parse_error(params)
+
+
+def test_one_sample_per_class_and_one_per_side_are_enough(params):
+    # 4 samples of 4 classes, test_size 0.25: ceil(1.0) = 1 test, 3 train.
+    set_key(params, "blobs4.data.n_samples", 4)
+    set_key(params, "blobs4.split.test_size", 0.25)
+    set_key(params, "blobs4.train.batch_size", 3)
+    # 2 samples, test_size 0.5: 1 test, 1 train.
+    set_key(params, "blobs2.data.n_samples", 2)
+    set_key(params, "blobs2.split.test_size", 0.5)
+    set_key(params, "blobs2.train.batch_size", 1)
+    parsed = settings.parse_params(params)
+    assert (parsed["blobs4"].data.n_samples, parsed["blobs4"].data.n_classes) == (4, 4)
+    assert parsed["blobs2"].data.n_samples == 2
 
 
 def test_test_size_leaving_an_empty_training_side(params):
@@ -794,5 +818,46 @@ def test_the_largest_allowed_grid_and_data_pass():
     params["experiments"]["blobs4"]["plot"]["grid_points"] = 2000
     params["experiments"]["regression"]["plot"]["grid_points"] = 4_000_000
     params["experiments"]["blobs2"]["data"]["n_samples"] = 10_000_000  # x 2 features
+    params["experiments"]["regression"]["data"]["n_samples"] = 20_000_000  # a curve: 1 feature
     parsed = settings.parse_params(params)
     assert parsed["blobs2"].data.n_samples == 10_000_000
+    assert parsed["regression"].data.n_samples == 20_000_000
+
+
+# --- _expected: one problem saying what is allowed ---
+
+
+class _Point(BaseModel):
+    a: int
+
+
+def expected_problems(annotation, value):
+    """The problems a TypeAdapter of ``annotation`` reports for ``value`` (no URLs)."""
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(annotation).validate_python(value)
+    return caught.value.errors(include_url=False)
+
+
+def test_expected_replaces_pydantic_s_problems_with_one_saying_what_is_allowed():
+    integer = Annotated[int, Strict(), settings._expected("an integer")]
+    assert TypeAdapter(integer).validate_python(5) == 5
+    assert expected_problems(integer, "x") == [
+        {"type": "expected", "loc": (), "msg": "an integer", "input": "x"}
+    ]
+
+
+def test_expected_judges_the_whole_value_unless_told_not_to():
+    points = dict[str, _Point]
+    whole = Annotated[points, settings._expected("a mapping of points")]
+    assert expected_problems(whole, {"k": {"a": "x"}}) == [
+        {"type": "expected", "loc": (), "msg": "a mapping of points", "input": {"k": {"a": "x"}}}
+    ]
+    outer = Annotated[points, settings._expected("a mapping of points", nested=False)]
+    assert TypeAdapter(outer).validate_python({"k": {"a": 1}}) == {"k": _Point(a=1)}
+    # A problem inside the value is reported as pydantic found it...
+    [inner] = expected_problems(outer, {"k": {"a": "x"}})
+    assert (inner["type"], inner["loc"], inner["input"]) == ("int_parsing", ("k", "a"), "x")
+    # ...and one with the value itself still says what is allowed.
+    assert expected_problems(outer, 5) == [
+        {"type": "expected", "loc": (), "msg": "a mapping of points", "input": 5}
+    ]

@@ -58,6 +58,30 @@ def test_write_read_round_trip(tmp_path, task, table):
     assert read["y"].dtype == table["y"].dtype
 
 
+def test_write_table_keeps_the_rows_not_their_index(tmp_path):
+    # A split's part holds the rows it drew, labelled by their place in the full table.
+    table = labelled_table().iloc[[5, 1, 3]]
+    path = tmp_path / "t.parquet"
+    tables.write_table(table, path)
+    read = tables.read_table(path, "classification")
+    assert list(read.index) == [0, 1, 2]
+    assert list(read.columns) == list(table.columns)
+    pd.testing.assert_frame_equal(read, table.reset_index(drop=True))
+
+
+def test_nullable_integer_labels_pass_and_a_missing_label_is_non_finite(tmp_path):
+    # Other Parquet writers (or pandas, for a column that had a gap) store pandas' Int64.
+    table = labelled_table(n=6, with_onehot=False)
+    table["y"] = table["y"].astype("Int64")
+    path = tmp_path / "t.parquet"
+    tables.write_table(table, path)
+    assert tables.read_table(path, "classification")["y"].tolist() == [0, 1, 2, 0, 1, 2]
+
+    table.loc[4, "y"] = pd.NA
+    tables.write_table(table, path)
+    assert read_error(path) == f"{path}: non-finite values (NaN or infinity)"
+
+
 def test_write_table_leaves_no_temporary_file(tmp_path):
     tables.write_table(labelled_table(), tmp_path / "t.parquet")
     tables.write_table(labelled_table(n=6), tmp_path / "t.parquet")  # overwrite

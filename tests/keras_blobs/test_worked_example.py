@@ -35,28 +35,66 @@ def test_the_texts_numbers_through_the_same_code_path():
     assert worked_example.cross_entropy(0.353) == pytest.approx(1.0413, abs=1e-4)
 
 
+def test_the_probabilities_are_computed_in_float64_even_from_float32_scores():
+    z = np.array([3.3, 4.7, -1.5], dtype=np.float32)  # as a float32 Keras model gives them
+    example = worked_example.explain_scores(z, true_class=1)
+    z64 = z.astype(float)
+    p = np.exp(z64 - z64.max()) / np.exp(z64 - z64.max()).sum()
+    np.testing.assert_allclose(example["probabilities"], p, rtol=1e-15)
+    assert example["scores"] == [float(v) for v in z]
+
+
 def test_regression_example():
     weights = {
         "layers": [{"kernel": [[-1.0]], "bias": [0.5], "activation": "linear"}],
         "output_activation": "sigmoid",
     }
     example = worked_example.explain_point(weights, np.array([2.0]), 0.25, "regression")
-    assert example["scores"] == [-1.5]
-    assert example["prediction"] == pytest.approx(1 / (1 + np.exp(1.5)))
-    assert example["squared_error"] == pytest.approx((1 / (1 + np.exp(1.5)) - 0.25) ** 2)
+    prediction = 1 / (1 + np.exp(1.5))
+    assert example == {
+        "x": [2.0],
+        "scores": [-1.5],
+        "prediction": pytest.approx(prediction, rel=1e-15),
+        "target": 0.25,
+        "squared_error": pytest.approx((prediction - 0.25) ** 2, rel=1e-14),
+    }
 
 
-def test_markdown_table_is_well_formed():
+def test_markdown_table_of_a_classification_example():
     example = worked_example.explain_point(
         WEIGHTS, np.array([1.0, 0.0, 0.0, 1.0]), 1, "classification"
     )
-    markdown = worked_example.worked_example_markdown(example, "text", "softmax")
-    lines = markdown.splitlines()
-    assert lines[0] == "# text: worked example on the trained model"
-    table = lines[2:]
-    assert table[:2] == ["| quantity | value |", "|---|---|"]
-    assert all(
-        line.startswith("| ") and line.endswith(" |") and line.count("|") == 3 for line in table[2:]
+    # z = W.x + b = [3.3, 4.7, -1.5]; softmax(z) = [0.1975, 0.8009, 0.0016].
+    assert worked_example.worked_example_markdown(example, "text", "softmax") == (
+        "# text: worked example on the trained model\n"
+        "\n"
+        "| quantity | value |\n"
+        "|---|---|\n"
+        "| x (a test point) | [1.0000, 0.0000, 0.0000, 1.0000] |\n"
+        "| z = W.x + b (scores) | [3.3000, 4.7000, -1.5000] |\n"
+        "| softmax(z) | [0.1975, 0.8009, 0.0016] |\n"
+        "| true class | 1 |\n"
+        "| p_true | 0.8009 |\n"
+        "| loss = -log p_true | 0.2220 |\n"
     )
-    assert f"| loss = -log p_true | {example['loss']:.4f} |" in table
-    assert "| true class | 1 |" in table
+
+
+def test_markdown_table_of_a_regression_example():
+    example = {
+        "x": [2.0],
+        "scores": [-1.5],
+        "prediction": 0.18242552,
+        "target": 0.25,
+        "squared_error": 0.00456631,
+    }
+    assert worked_example.worked_example_markdown(example, "curve", "sigmoid") == (
+        "# curve: worked example on the trained model\n"
+        "\n"
+        "| quantity | value |\n"
+        "|---|---|\n"
+        "| x (a test point) | [2.0000] |\n"
+        "| z = w.x + b | -1.5000 |\n"
+        "| prediction = sigmoid(z) | 0.1824 |\n"
+        "| target y | 0.2500 |\n"
+        "| squared error | 0.004566 |\n"
+    )
