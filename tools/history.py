@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools import charts
-from tools.gate import WORKSPACE, format_value, markdown_table, side_from_dvc
+from tools.gate_compare import WORKSPACE, format_value, markdown_table, side_from_dvc
 from tools.gate_rules import GateError, load_rules, one_line
 
 DEFAULT_COMMITS = 20

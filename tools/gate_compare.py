@@ -1,0 +1,645 @@
+"""The metric gate's pure part: both sides as DVC returned them, compared under the rules, and
+the Markdown report. tools/gate.py reads the sides through DVC and runs this.
+
+Numbers are compared as exact decimals of the values as written (the evaluate stage rounds metrics
+to 6 significant digits and YAML rules are short decimals), so 0.93 -> 0.925 is a drop of exactly
+0.005 (in binary floats, 0.0050000000000000044), and a change or value exactly at a limit passes.
+"""
+
+import difflib
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from tools import gate_stats
+from tools.gate_plots import Plots
+from tools.gate_rules import (
+    TOLERANCES,
+    GateError,
+    Rule,
+    format_decimal,
+    one_line,
+    to_decimal,
+)
+
+WORKSPACE = "workspace"  # DVC's name for the working tree, the gate's new side
+MISSING_FILE = "is missing"  # how a metrics file that DVC could not find is described
+# The per-point column behind a metric ("correct": actual == predicted, for accuracy).
+POINT_COLUMNS = {"test_accuracy": "correct", "test_loss": "loss", "test_mse": "squared_error"}
+# The params that fix which test points an experiment is scored on.
+TEST_SET_PARAMS = ("data", "split")
+
+
+class Gap(Enum):
+    """Why a table cell has no value."""
+
+    NO_EXPERIMENT = "—"  # the experiment does not exist on that side (per its params)
+    NO_FILE = "no file"  # the experiment's metrics file is missing
+    UNREADABLE = "unreadable"  # the experiment's metrics file cannot be read or parsed
+    MISSING = "missing"  # the file was read but has no such metric
+
+
+# --- both sides, as DVC returned them ------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """What DVC read from one side: its experiments (from params), metrics and read errors."""
+
+    name: str  # the base revision as given, or "workspace"
+    experiments: tuple | None = None  # in params order; None when the params could not be read
+    params: dict | None = None
+    metrics: dict = field(default_factory=dict)  # experiment -> {metric: value}
+    paths: dict = field(default_factory=dict)  # experiment -> metrics file
+    errors: dict = field(default_factory=dict)  # experiment -> why its file could not be read
+    problems: list = field(default_factory=list)  # side-wide problems, each one line
+    points: dict = field(default_factory=dict)  # experiment -> per-point results (DataFrame)
+    point_errors: dict = field(default_factory=dict)  # experiment -> why they cannot be read
+
+    def expects(self, experiment: str) -> bool:
+        """Whether this side should have a metrics file for ``experiment``."""
+        if self.experiments is None:
+            return experiment in self.paths
+        return experiment in self.experiments
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested metric dicts as {"a.b": value}, the way DVC names nested metrics."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    flat = {}
+    for key, item in value.items():
+        flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def where(side: str) -> str:
+    """``in the workspace`` or ``on <revision>``."""
+    return "in the workspace" if side == WORKSPACE else f"on {side}"
+
+
+def describe_read_error(error: BaseException) -> str:
+    """A metrics file's read error, as DVC reported it, in words."""
+    from dvc.exceptions import PathMissingError
+
+    if isinstance(error, (FileNotFoundError, PathMissingError)):
+        return MISSING_FILE
+    # DVC's parse errors start "unable to read: '<path relative to somewhere>', "; the path is
+    # already in the failure line.
+    message = re.sub(r"^unable to read: '[^']*',\s*", "", one_line(error))
+    return f"is unreadable ({type(error).__name__}: {message})"
+
+
+def side_from_dvc(
+    name: str,
+    result: dict[str, Any] | None,
+    params: dict[str, Any] | None,
+    params_error: BaseException | None = None,
+) -> Side:
+    """Build a Side from DVC's metrics result for one revision and its params (pure).
+
+    ``result`` is one revision's entry of ``Repo.metrics.show(...)``: ``{"data": {path:
+    {"data": metrics} or {"error": exception}}}``, ``{"error": exception}``, or None.
+    """
+    side = Side(name)
+    if result is None:
+        side.problems.append("DVC found no metrics there (is it a revision of this DVC project?)")
+    elif "error" in result:
+        side.problems.append(f"DVC could not collect its metrics: {one_line(result['error'])}")
+    for path, file_result in sorted(((result or {}).get("data") or {}).items()):
+        experiment = Path(path).stem
+        if experiment in side.paths:
+            side.problems.append(
+                f"{side.paths[experiment]} and {path} both map to experiment {experiment}"
+            )
+            continue
+        side.paths[experiment] = path
+        if "error" in file_result:
+            side.errors[experiment] = describe_read_error(file_result["error"])
+        else:
+            side.metrics[experiment] = flatten(file_result.get("data") or {})
+    if params_error is not None:
+        side.problems.append(f"cannot read its params: {one_line(params_error)}")
+    else:
+        side.params = params or {}
+        experiments = side.params.get("experiments")
+        side.experiments = tuple(experiments) if isinstance(experiments, dict) else ()
+    return side
+
+
+def check_rule_names(
+    rules: dict[str, dict[str, Rule]], base: Side, new: Side, source: str = "gate.yaml"
+) -> None:
+    """Raise GateError for a rule naming an experiment or a metric that does not exist."""
+    experiments = set(new.experiments or ()) | set(new.paths)
+    for experiment, metrics in rules.items():
+        if experiment not in experiments:
+            close = difflib.get_close_matches(experiment, sorted(experiments), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise GateError(
+                f"{source}: {experiment}: no such experiment in the workspace; {hint}"
+                f"experiments: {', '.join(sorted(experiments)) or 'none'}"
+            )
+        if experiment in base.errors or experiment in new.errors:
+            continue  # an unreadable file hides its metrics; that already fails the gate
+        known = set(base.metrics.get(experiment, {})) | set(new.metrics.get(experiment, {}))
+        for metric in metrics:
+            if metric not in known:
+                close = difflib.get_close_matches(metric, sorted(known), n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise GateError(
+                    f"{source}: {experiment}.{metric}: no such metric on either side; "
+                    f"{hint}{experiment} has: {', '.join(sorted(known)) or 'none'}"
+                )
+
+
+# --- comparison (pure) ---------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One metric of one experiment, as the report's table shows it."""
+
+    metric: str
+    base: object  # the value as DVC read it, or a Gap
+    new: object
+    change: str
+    verdict: str
+    failed: bool
+    test: gate_stats.Test | None = None  # the change's interval and p-value, when computable
+    level: float = gate_stats.DEFAULT_LEVEL  # the p-value below which it is "significant"
+    waived: str | None = None  # a worsening past a tolerance that significant_at let pass
+
+
+@dataclass
+class Table:
+    """One experiment's rows, and notes about the experiment as a whole."""
+
+    experiment: str
+    rows: list
+    notes: list
+
+
+@dataclass
+class Comparison:
+    """The gate's result: one table per experiment and one line per failure."""
+
+    tables: list
+    failures: list
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def format_value(value: object) -> str:
+    """A metric value (or Gap) for the report."""
+    if isinstance(value, Gap):
+        return value.value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+
+
+def format_change(base: Decimal, new: Decimal) -> str:
+    """``new - base`` with its sign, and in % of the base value when that is not 0."""
+    change = new - base
+    text = format_decimal(change, signed=True)
+    if base and change:
+        text += f" ({float(change * 100 / abs(base)):+.3g} %)"
+    return text
+
+
+def value_problem(value: object, side: str) -> str | None:
+    """Why a side's value cannot be compared (missing, not a number, not finite), or None."""
+    if value is Gap.MISSING:
+        return f"missing {where(side)}"
+    if value is Gap.NO_FILE:
+        return f"metrics file missing {where(side)}"
+    if value is Gap.UNREADABLE:
+        return f"metrics file unreadable {where(side)}"
+    if isinstance(value, Gap):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"not a number {where(side)}"
+    if not math.isfinite(value):
+        return f"{format_value(value)} {where(side)}"
+    return None
+
+
+def tolerance_failures(rule: Rule, base: Decimal, new: Decimal) -> list[str]:
+    """The reasons the change from ``base`` to ``new`` is worse than ``rule``'s tolerances."""
+    reasons = []
+    abs_key, pct_key = TOLERANCES[rule.better]
+    worse = base - new if rule.better == "higher" else new - base
+    verb = "dropped" if rule.better == "higher" else "rose"
+    if rule.max_worse is not None and worse > rule.max_worse:
+        reasons.append(
+            f"{verb} by {format_decimal(worse)}, more than {abs_key} "
+            f"{format_decimal(rule.max_worse)}"
+        )
+    if rule.max_worse_pct is not None and worse * 100 > rule.max_worse_pct * abs(base):
+        if base:
+            share = f"{float(worse * 100 / abs(base)):.3g} % of the base value"
+        else:
+            share = f"{format_decimal(worse)} from a base of 0"
+        reasons.append(
+            f"{verb} by {share}, more than {pct_key} {format_decimal(rule.max_worse_pct)}"
+        )
+    return reasons
+
+
+def bound_failures(rule: Rule, new: Decimal) -> list[str]:
+    """The reasons ``new`` is outside ``rule``'s min and max."""
+    reasons = []
+    if rule.minimum is not None and new < rule.minimum:
+        reasons.append(f"below min {format_decimal(rule.minimum)}")
+    if rule.maximum is not None and new > rule.maximum:
+        reasons.append(f"above max {format_decimal(rule.maximum)}")
+    return reasons
+
+
+def rule_failures(rule: Rule, base: Decimal | None, new: Decimal) -> list[str]:
+    """The reasons ``new`` (and its change from ``base``, when not None) breaks ``rule``'s
+    fixed limits (tolerances, min, max), whatever the noise."""
+    tolerance = tolerance_failures(rule, base, new) if base is not None else []
+    return tolerance + bound_failures(rule, new)
+
+
+def format_p(p_value: float) -> str:
+    return f"{p_value:.2g}" if p_value >= 0.001 else "< 0.001"
+
+
+def weigh_noise(
+    rule: Rule, test: gate_stats.Test | None, tolerance: list[str]
+) -> tuple[list[str], str | None]:
+    """Apply ``significant_at``: which tolerance reasons fail, and a note on any waived.
+
+    Without significant_at (or without per-point results) the tolerances fail as they are.
+    With it, a worsening fails only when it is significant at that level and, if the rule has
+    a tolerance, also larger than it; a larger worsening within noise is noted, not failed.
+    """
+    if rule.significant_at is None or test is None:
+        return tolerance, None
+    level = float(rule.significant_at)
+    worse = test.change < 0 if rule.better == "higher" else test.change > 0
+    if not (worse and test.significant(level)):
+        if not tolerance:
+            return [], None
+        return (
+            [],
+            f"{'; '.join(tolerance)}, but within noise (p {format_p(test.p_value)} >= {level:g})",
+        )
+    if rule.max_worse is not None or rule.max_worse_pct is not None:
+        return tolerance, None
+    return [f"significantly worse (p {format_p(test.p_value)} < significant_at {level:g})"], None
+
+
+def judge(
+    experiment: str,
+    metric: str,
+    *,
+    base_value: object,
+    new_value: object,
+    rule: Rule | None,
+    base_name: str,
+    new_name: str = WORKSPACE,
+    test: gate_stats.Test | None = None,
+) -> tuple[Row, list[str]]:
+    """One table row and its failure lines (each naming experiment, metric, values and rule).
+
+    ``test`` is the change's noise test from the per-point results, None when not computable.
+    A metric the base lacks but the workspace has is new: only its min and max apply.
+    """
+    values = (
+        f"{experiment} {metric}: {format_value(base_value)} ({base_name}) -> "
+        f"{format_value(new_value)} ({new_name})"
+    )
+    rule_text = f" [rule: {rule.describe()}]" if rule else " [not gated]"
+    sides = ((base_value, base_name), (new_value, new_name))
+    problems = [value_problem(value, side) for value, side in sides]
+    is_new = base_value is Gap.MISSING and not isinstance(new_value, Gap) and not problems[1]
+    if is_new:
+        problems[0] = None
+    if any(problems):
+        # A missing or unreadable file is one failure line for the experiment, not one per metric.
+        lines = [
+            f"{values}: {problem}{rule_text}"
+            for problem, (value, _) in zip(problems, sides, strict=True)
+            if problem and value not in (Gap.NO_FILE, Gap.UNREADABLE)
+        ]
+        problems = [problem for problem in problems if problem]
+        verdict = "**FAIL**: " + "; ".join(problems)
+        return Row(metric, base_value, new_value, "", verdict, True), lines
+    base = None if isinstance(base_value, Gap) else to_decimal(base_value)
+    new = None if isinstance(new_value, Gap) else to_decimal(new_value)
+    change = format_change(base, new) if base is not None and new is not None else ""
+    level = float(rule.significant_at) if rule and rule.significant_at else gate_stats.DEFAULT_LEVEL
+
+    def row(verdict, failed, waived=None):
+        return Row(metric, base_value, new_value, change, verdict, failed, test, level, waived)
+
+    if rule is None or new is None:
+        return row("new, not gated" if is_new else "not gated", False), []
+    tolerance = tolerance_failures(rule, base, new) if base is not None else []
+    failing, waived = weigh_noise(rule, test, tolerance)
+    reasons = failing + bound_failures(rule, new)
+    if test is not None:
+        rule_text = rule_text[:-1] + f"; {test.word(level)}, p {format_p(test.p_value)}]"
+    if reasons:
+        return (
+            row("**FAIL**: " + "; ".join(reasons), True),
+            [f"{values}: {reason}{rule_text}" for reason in reasons],
+        )
+    checked = rule.describe().removeprefix(f"better {rule.better}, ")
+    if is_new:
+        checked += "; new metric, so only min/max apply"
+    elif base is None:
+        checked += "; no base value, so only min/max apply"
+    elif rule.significant_at is not None and test is None:
+        checked += "; no per-point results, so the fixed limits apply"
+    if waived:
+        checked += f"; {waived}"
+    return row(f"ok ({checked})", False, waived and f"{values}: {waived}{rule_text}"), []
+
+
+def _side_values(side, experiment, failures):
+    """An experiment's metrics on one side, or the Gap every metric gets; notes file failures."""
+    if experiment in side.errors:
+        failures.append(
+            f"{experiment}: metrics file {side.paths[experiment]} "
+            f"{side.errors[experiment]} {where(side.name)}"
+        )
+        return Gap.NO_FILE if side.errors[experiment] == MISSING_FILE else Gap.UNREADABLE
+    if side.metrics.get(experiment) == {}:
+        failures.append(
+            f"{experiment}: metrics file {side.paths[experiment]} holds no metric "
+            f"{where(side.name)}"
+        )
+        return Gap.UNREADABLE
+    if experiment in side.metrics:
+        return side.metrics[experiment]
+    if side.expects(experiment):
+        failures.append(
+            f"{experiment}: no metrics file {where(side.name)}, though its params "
+            f"list the experiment (dvc.yaml declares none for it)"
+        )
+        return Gap.NO_FILE
+    return Gap.NO_EXPERIMENT
+
+
+def point_values(points: Any, column: str) -> Any:
+    """A per-point column as floats ("correct": 1.0 where actual == predicted), or None."""
+    if column == "correct":
+        if {"actual", "predicted"} <= set(points.columns):
+            return (points["actual"] == points["predicted"]).to_numpy(float)
+        return None
+    return points[column].to_numpy(float) if column in points.columns else None
+
+
+def same_test_points(base: Side, new: Side, experiment: str) -> tuple[bool, str]:
+    """Whether both sides scored the same test points -> (paired, the reason in words)."""
+    base_points, new_points = base.points[experiment], new.points[experiment]
+    settings = [
+        ((side.params or {}).get("experiments") or {}).get(experiment) or {} for side in (base, new)
+    ]
+    if side_params := [
+        key for key in TEST_SET_PARAMS if settings[0].get(key) != settings[1].get(key)
+    ]:
+        return False, f"the {' and '.join(side_params)} params differ"
+    columns = [column for column in ("x", "actual") if column in new_points.columns]
+    if len(base_points) != len(new_points) or not all(
+        column in base_points.columns
+        and base_points[column].to_numpy().tobytes() == new_points[column].to_numpy().tobytes()
+        for column in columns
+    ):
+        return False, "the test points differ"
+    return True, f"both sides scored the same {len(new_points)} test points"
+
+
+def noise_tests(
+    base: Side, new: Side, experiment: str, metrics: Iterable[str]
+) -> tuple[dict[str, gate_stats.Test], list[str]]:
+    """Each metric's noise test from both sides' per-point results -> (tests, notes)."""
+    notes = [
+        f"per-point results {side.point_errors[experiment]} {where(side.name)}: "
+        "no noise test, the fixed limits apply"
+        for side in (base, new)
+        if experiment in side.point_errors
+    ]
+    if not (experiment in base.points and experiment in new.points):
+        return {}, notes
+    paired, why = same_test_points(base, new, experiment)
+    tests = {}
+    for metric in metrics:
+        column = POINT_COLUMNS.get(metric)
+        values = (
+            [point_values(side.points[experiment], column) for side in (base, new)]
+            if column
+            else []
+        )
+        if column is None or any(value is None or len(value) < 2 for value in values):
+            continue
+        kind = "correct" if column == "correct" else "mean"
+        tests[metric] = gate_stats.compare_points(*values, paired=paired, kind=kind)
+    if tests:
+        methods = ", ".join(sorted({test.method for test in tests.values()}))
+        notes.append(f"{'Paired' if paired else 'Unpaired'}: {why} ({methods}).")
+    return tests, notes
+
+
+def compare(base: Side, new: Side, rules: dict[str, dict[str, Rule]]) -> Comparison:
+    """Compare two Sides under ``rules`` -> Comparison (call check_rule_names first)."""
+    failures = [
+        f"{where(side.name)}: {problem}" for side in (base, new) for problem in side.problems
+    ]
+    # In params order (the workspace's first), then any other metrics file.
+    experiments = dict.fromkeys(
+        [
+            *(new.experiments or ()),
+            *(base.experiments or ()),
+            *sorted(new.paths),
+            *sorted(base.paths),
+        ]
+    )
+    tables = []
+    for experiment in experiments:
+        base_values = _side_values(base, experiment, failures)
+        new_values = _side_values(new, experiment, failures)
+        notes = [
+            f"{experiment} does not exist {where(side.name)}; nothing to compare with."
+            for side, values in ((base, base_values), (new, new_values))
+            if values is Gap.NO_EXPERIMENT
+        ]
+        experiment_rules = rules.get(experiment, {})
+        names = sorted(
+            set(experiment_rules).union(
+                *(values for values in (base_values, new_values) if isinstance(values, dict))
+            )
+        )
+        tests, test_notes = noise_tests(base, new, experiment, names)
+        notes += test_notes
+        rows = []
+        for metric in names:
+            row, lines = judge(
+                experiment,
+                metric,
+                base_value=_value(base_values, metric),
+                new_value=_value(new_values, metric),
+                rule=experiment_rules.get(metric),
+                base_name=base.name,
+                new_name=new.name,
+                test=tests.get(metric),
+            )
+            rows.append(row)
+            failures.extend(lines)
+        tables.append(Table(experiment, rows, notes))
+    return Comparison(tables, failures)
+
+
+def _value(values, metric):
+    """A metric's value from an experiment's metrics (or the Gap that stands for all of them)."""
+    if isinstance(values, Gap):
+        return values
+    return values.get(metric, Gap.MISSING)
+
+
+def diff_params(
+    base: dict[str, Any] | None, new: dict[str, Any] | None
+) -> list[tuple[str, str, str]] | None:
+    """The params that differ between two params dicts -> [(dotted key, base text, new text)]."""
+    if base is None or new is None:
+        return None
+    base, new = flatten(base), flatten(new)
+    missing = object()
+    rows = []
+    for key in sorted(set(base) | set(new)):
+        old, now = base.get(key, missing), new.get(key, missing)
+        if old != now:
+            rows.append(
+                (
+                    key,
+                    "—" if old is missing else json.dumps(old),
+                    "—" if now is missing else json.dumps(now),
+                )
+            )
+    return rows
+
+
+# --- report (pure) -------------------------------------------------------------------------
+
+
+def markdown_table(
+    header: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str] | None = None
+) -> str:
+    """A GitHub-flavoured Markdown table; ``|`` and line breaks in cells are escaped."""
+
+    def cell(text):
+        return " ".join(str(text).split()).replace("|", "\\|") or " "
+
+    align = align or ["---"] * len(header)
+    lines = [[cell(c) for c in header], list(align), *[[cell(c) for c in row] for row in rows]]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+def noise_cells(row: Row) -> list[str]:
+    """The interval, p-value and word of a row's noise test (blank without one)."""
+    if row.test is None:
+        return ["", "", ""]
+    test = row.test
+    return [
+        f"{test.low:+.3g} to {test.high:+.3g}",
+        format_p(test.p_value),
+        test.word(row.level),
+    ]
+
+
+def render_markdown(
+    comparison: Comparison,
+    *,
+    base_name: str,
+    rules_path: str,
+    params_rows: list[tuple[str, str, str]] | None,
+    plots: Plots | None = None,
+    report_dir: str | os.PathLike[str] = ".",
+    curves: Sequence[str] = (),
+    history: str | None = None,
+) -> str:
+    """The gate's Markdown report: verdict, failures, a table per experiment, params, the
+    training curves and each gated metric's history (Mermaid charts), plots (PNG links)."""
+    status = "PASS" if comparison.passed else "FAIL"
+    count = len(comparison.failures)
+    out = [
+        f"# Metric gate: {status}",
+        "",
+        f"Base: `{base_name}`. New: the workspace. Rules: `{rules_path}`. "
+        f"{count} failure{'' if count == 1 else 's'}.",
+        "",
+    ]
+    if comparison.failures:
+        out += ["## Failures", "", *[f"- {line}" for line in comparison.failures], ""]
+    waived = [row.waived for table in comparison.tables for row in table.rows if row.waived]
+    if waived:
+        out += ["## Worse than a tolerance, but within noise (not failed)", ""]
+        out += [f"- {line}" for line in waived] + [""]
+    for table in comparison.tables:
+        out += [f"## {table.experiment}", ""]
+        if table.rows:
+            out += [
+                markdown_table(
+                    ["metric", "base", "new", "change", "95 % interval", "p", "noise", "verdict"],
+                    [
+                        [
+                            row.metric,
+                            format_value(row.base),
+                            format_value(row.new),
+                            row.change,
+                            *noise_cells(row),
+                            row.verdict,
+                        ]
+                        for row in table.rows
+                    ],
+                    ["---", "---:", "---:", "---:", "---:", "---:", "---", "---"],
+                ),
+                "",
+            ]
+        out += [f"Note: {note}" for note in table.notes] + ([""] if table.notes else [])
+    out += ["## Params that differ", ""]
+    if params_rows is None:
+        out += ["Not compared: the params of one side could not be read (see failures).", ""]
+    elif params_rows:
+        out += [markdown_table(["param", "base", "new"], [list(row) for row in params_rows]), ""]
+    else:
+        out += ["None.", ""]
+    if curves:
+        out += [
+            "## Training curves",
+            "",
+            f"`{base_name}` and the workspace, from `dvc plots diff`.",
+            "",
+        ]
+        out += list(curves)
+    if history:
+        out += [history]
+    if plots is not None:
+        out += [
+            "## Plots",
+            "",
+            f"DVC's plots (training curves among them), `{base_name}` and the workspace overlaid.",
+            "",
+        ]
+        for title, path in plots.images:
+            relative = Path(os.path.relpath(Path(path).resolve(), Path(report_dir).resolve()))
+            alt = re.sub(r"([\[\]\\])", r"\\\1", title)
+            out += [f"![{alt}]({relative.as_posix()})", ""]
+        out += [f"- {note}" for note in plots.notes] + ([""] if plots.notes else [])
+    return "\n".join(out).rstrip() + "\n"
