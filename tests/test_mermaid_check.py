@@ -78,8 +78,11 @@ def test_a_missing_install_skips_or_with_require_mermaid_fails_naming_the_instal
     )
 
 
-def test_with_require_mermaid_a_missing_chromium_fails_too(monkeypatch):
-    monkeypatch.setattr("tests.browser.shutil.which", lambda name: None)
+def test_with_require_mermaid_a_missing_chromium_fails_too(monkeypatch, tmp_path):
+    installed = tmp_path / "mermaid.min.js"  # Mermaid present (or not, on this machine) ...
+    installed.write_text("")
+    monkeypatch.setattr(mermaid, "MERMAID_JS", installed)
+    monkeypatch.setattr("tests.browser.shutil.which", lambda name: None)  # ... Chromium not
     monkeypatch.delenv("REQUIRE_BROWSER", raising=False)
     monkeypatch.setenv("REQUIRE_MERMAID", "1")
     with pytest.raises(pytest.fail.Exception, match="no Chromium is installed"):
