@@ -275,8 +275,16 @@ def rule_failures(rule: Rule, base: Decimal | None, new: Decimal) -> list[str]:
     return tolerance + bound_failures(rule, new)
 
 
-def format_p(p_value: float) -> str:
-    return f"{p_value:.2g}" if p_value >= 0.001 else "< 0.001"
+def format_p(p_value: float, level: float) -> str:
+    """A p-value in 2 significant digits, more where fewer would put it on the wrong side of
+    ``level`` (0.0496 against 0.05 is "0.0496", not "0.05"); "< 0.001" below that."""
+    if p_value < 0.001:
+        return "< 0.001"
+    for digits in range(2, 18):  # 17 significant digits write any float exactly
+        text = f"{p_value:.{digits}g}"
+        if (float(text) < level) == (p_value < level):
+            break
+    return text
 
 
 def weigh_noise(
@@ -295,13 +303,13 @@ def weigh_noise(
     if not (worse and test.significant(level)):
         if not tolerance:
             return [], None
-        return (
-            [],
-            f"{'; '.join(tolerance)}, but within noise (p {format_p(test.p_value)} >= {level:g})",
-        )
+        p_value = format_p(test.p_value, level)
+        return [], f"{'; '.join(tolerance)}, but within noise (p {p_value} >= {level:g})"
     if rule.max_worse is not None or rule.max_worse_pct is not None:
         return tolerance, None
-    return [f"significantly worse (p {format_p(test.p_value)} < significant_at {level:g})"], None
+    return [
+        f"significantly worse (p {format_p(test.p_value, level)} < significant_at {level:g})"
+    ], None
 
 
 def judge(
@@ -354,7 +362,7 @@ def judge(
     failing, waived = weigh_noise(rule, test, tolerance)
     reasons = failing + bound_failures(rule, new)
     if test is not None:
-        rule_text = rule_text[:-1] + f"; {test.word(level)}, p {format_p(test.p_value)}]"
+        rule_text = rule_text[:-1] + f"; {test.word(level)}, p {format_p(test.p_value, level)}]"
     if reasons:
         return (
             row("**FAIL**: " + "; ".join(reasons), True),
@@ -524,7 +532,7 @@ def diff_params(
     rows = []
     for key in sorted(set(base) | set(new)):
         old, now = base.get(key, missing), new.get(key, missing)
-        if old != now:
+        if old is missing or now is missing or json.dumps(old) != json.dumps(now):  # 1 vs 1.0
             rows.append(
                 (
                     key,
@@ -558,7 +566,7 @@ def noise_cells(row: Row) -> list[str]:
     test = row.test
     return [
         f"{test.low:+.3g} to {test.high:+.3g}",
-        format_p(test.p_value),
+        format_p(test.p_value, row.level),
         test.word(row.level),
     ]
 

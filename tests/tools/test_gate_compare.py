@@ -172,6 +172,7 @@ def test_a_metric_added_in_a_change_is_new_and_only_its_min_and_max_apply():
     assert row(added, "regression", "test_mse").verdict == (
         "ok (max 0.0125; new metric, so only min/max apply)"
     )
+    assert row(added, "regression", "test_mse").change == ""
     above_max = compare(
         changed("metrics/regression.json", test_mse=0.02),
         changed("metrics/regression.json", test_mse=None),
@@ -191,7 +192,9 @@ def test_a_missing_or_unreadable_metrics_file_fails_once_for_its_experiment():
     assert comparison.failures == [
         "blobs4: metrics file metrics/blobs4.json is missing in the workspace"
     ]
-    assert row(comparison, "blobs4", "test_accuracy").new is Gap.NO_FILE
+    missing = row(comparison, "blobs4", "test_accuracy")
+    assert (missing.new, missing.failed) == (Gap.NO_FILE, True)
+    assert missing.verdict == "**FAIL**: metrics file missing in the workspace"
     damaged = ValueError(
         "unable to read: '../../metrics/regression.json', JSON file structure is corrupted"
     )
@@ -200,6 +203,9 @@ def test_a_missing_or_unreadable_metrics_file_fails_once_for_its_experiment():
         "regression: metrics file metrics/regression.json is unreadable "
         "(ValueError: JSON file structure is corrupted) on HEAD"
     ]
+    unreadable = row(comparison, "regression", "test_mse")
+    assert unreadable.base is Gap.UNREADABLE
+    assert unreadable.verdict == "**FAIL**: metrics file unreadable on HEAD"
 
 
 def test_a_metrics_file_without_any_metric_fails():
@@ -223,7 +229,9 @@ def test_a_new_experiment_has_no_base_so_only_its_min_and_max_apply():
     rules = dict(RULES, blobs3={"test_accuracy": rule(better="higher", max_drop=0.01, min=0.4)})
     comparison = compare(files, rules=rules, experiments=("blobs4", "regression", "blobs3"))
     assert comparison.passed
-    assert row(comparison, "blobs3", "test_accuracy").verdict.endswith("only min/max apply)")
+    tested = row(comparison, "blobs3", "test_accuracy")
+    assert (tested.base, tested.change) == (Gap.NO_EXPERIMENT, "")
+    assert tested.verdict == "ok (max_drop 0.01, min 0.4; no base value, so only min/max apply)"
     assert comparison.tables[-1].notes == [
         "blobs3 does not exist on HEAD; nothing to compare with."
     ]
@@ -280,6 +288,12 @@ def test_params_that_differ_are_listed_with_both_values():
         ("experiments.blobs4.train.learning_rate", "0.01", "0.0001"),
     ]
     assert gate_compare.diff_params(base, None) is None
+
+
+def test_a_change_of_type_is_a_change_even_where_python_calls_the_values_equal():
+    base = {"a": 1, "b": 0, "c": 2.5}
+    new = {"a": 1.0, "b": False, "c": 2.5}
+    assert gate_compare.diff_params(base, new) == [("a", "1", "1.0"), ("b", "0", "false")]
 
 
 # --- report --------------------------------------------------------------------------------
@@ -402,14 +416,14 @@ def noise(change, p_value):
     return gate_stats.Test("paired t-test", change, change - 0.01, change + 0.01, p_value, N)
 
 
-def judged(test, **raw):
-    """The row and failures for blobs4 test_accuracy 0.93 -> 0.92 under a rule."""
+def judged(test, metric="test_accuracy", base=0.93, new=0.92, better="higher", **raw):
+    """The row and failures for blobs4 test_accuracy 0.93 -> 0.92 (by default) under a rule."""
     return gate_compare.judge(
         "blobs4",
-        "test_accuracy",
-        base_value=0.93,
-        new_value=0.92,
-        rule=rule(better="higher", **raw),
+        metric,
+        base_value=base,
+        new_value=new,
+        rule=rule(better=better, **raw),
         base_name="HEAD",
         test=test,
     )
@@ -467,22 +481,15 @@ def test_a_significant_worsening_names_its_p_value():
 
 
 def test_a_significant_improvement_never_fails():
-    better = noise(+0.01, 0.001)
-    verdict, failures = gate_compare.judge(
-        "blobs4",
-        "test_accuracy",
-        base_value=0.92,
-        new_value=0.93,
-        rule=rule(better="higher", significant_at=0.05),
-        base_name="HEAD",
-        test=better,
-    )
+    verdict, failures = judged(noise(+0.01, 0.001), base=0.92, new=0.93, significant_at=0.05)
     assert not verdict.failed and failures == []
 
 
 def test_significant_at_without_per_point_results_says_the_fixed_limits_apply():
     verdict, _ = judged(None, max_drop=0.05, significant_at=0.05)
-    assert verdict.verdict.endswith("; no per-point results, so the fixed limits apply)")
+    assert verdict.verdict == (
+        "ok (max_drop 0.05, significant_at 0.05; no per-point results, so the fixed limits apply)"
+    )
 
 
 # --- pairing and per-point results on both sides ---------------------------------------------
@@ -510,7 +517,9 @@ def sides(base_points, new_points, base_split=None):
     return base, new
 
 
-NOISE_RULES = {"blobs4": {"test_accuracy": rule(better="higher", max_drop=0.005, significant_at=0.05)}}
+NOISE_RULES = {
+    "blobs4": {"test_accuracy": rule(better="higher", max_drop=0.005, significant_at=0.05)}
+}
 
 
 def test_the_same_test_points_are_compared_paired_with_mcnemar():
@@ -568,3 +577,460 @@ def test_the_report_shows_interval_p_and_word_and_lists_what_noise_let_pass():
     assert "## Worse than a tolerance, but within noise (not failed)\n\n- blobs4 test_accuracy" in (
         markdown
     )
+
+
+# --- sides as DVC returns them --------------------------------------------------------------
+
+
+def test_two_files_of_one_experiment_are_a_problem_and_the_rest_is_still_read():
+    result = {
+        "data": {
+            "b/blobs4.json": {"data": {"test_accuracy": 0.5}},
+            "a/blobs4.json": {"data": {"test_accuracy": 0.9}},
+            "metrics/regression.json": {"data": {"test_mse": 0.01}},
+        }
+    }
+    built = gate_compare.side_from_dvc("HEAD", result, {"experiments": {"blobs4": {}}})
+    assert built.problems == ["a/blobs4.json and b/blobs4.json both map to experiment blobs4"]
+    assert built.paths == {"blobs4": "a/blobs4.json", "regression": "metrics/regression.json"}
+    assert built.metrics == {"blobs4": {"test_accuracy": 0.9}, "regression": {"test_mse": 0.01}}
+
+
+def test_a_revision_dvc_could_not_collect_is_a_problem_naming_the_reason():
+    built = gate_compare.side_from_dvc(
+        "v1", {"error": OSError("no such\nrevision")}, {"experiments": {"blobs4": {}}}
+    )
+    assert built.problems == ["DVC could not collect its metrics: no such revision"]
+    assert (built.metrics, built.experiments) == ({}, ("blobs4",))
+
+
+@pytest.mark.parametrize("params", [None, {}, {"seed": 1}, {"experiments": ["blobs4"]}])
+def test_params_without_an_experiments_mapping_list_no_experiment(params):
+    built = gate_compare.side_from_dvc("HEAD", {"data": {}}, params)
+    assert built.experiments == () and built.params == (params or {})
+
+
+def test_a_side_without_params_expects_only_the_files_dvc_lists():
+    base = gate_compare.side_from_dvc(
+        "HEAD",
+        {"data": {"metrics/blobs4.json": {"data": BASE_METRICS["metrics/blobs4.json"]}}},
+        None,
+        OSError("bad params"),
+    )
+    assert base.experiments is None
+    assert base.expects("blobs4") and not base.expects("regression")
+    comparison = gate_compare.compare(base, side("workspace"), {})
+    assert comparison.failures == ["on HEAD: cannot read its params: bad params"]
+    [regression] = [table for table in comparison.tables if table.experiment == "regression"]
+    assert regression.notes == ["regression does not exist on HEAD; nothing to compare with."]
+    assert row(comparison, "regression", "test_mse").base is Gap.NO_EXPERIMENT
+
+
+# --- rule names -----------------------------------------------------------------------------
+
+
+def rule_name_error(rules, base, new):
+    with pytest.raises(GateError) as error:
+        gate_compare.check_rule_names(rules, base, new)
+    return str(error.value)
+
+
+def test_an_unknown_experiment_lists_those_in_params_and_those_with_a_file():
+    files = {"metrics/blobs4.json": {"a": 1}, "metrics/blobs3.json": {"a": 1}}
+    new = side("workspace", files)  # params: blobs4 and regression; files: blobs4 and blobs3
+    assert rule_name_error({"blobs5": RULES["blobs4"]}, side("HEAD"), new) == (
+        "gate.yaml: blobs5: no such experiment in the workspace; did you mean blobs4? "
+        "experiments: blobs3, blobs4, regression"
+    )
+    nothing = side("workspace", {}, experiments=())
+    assert rule_name_error({"zzz": RULES["blobs4"]}, side("HEAD"), nothing) == (
+        "gate.yaml: zzz: no such experiment in the workspace; experiments: none"
+    )
+
+
+def test_an_unknown_metric_lists_the_metrics_of_both_sides():
+    new = side("workspace", changed("metrics/blobs4.json", test_loss=None, extra=1))
+    rules = {"blobs4": {"test_acc": RULES["blobs4"]["test_accuracy"]}}
+    assert rule_name_error(rules, side("HEAD"), new) == (
+        "gate.yaml: blobs4.test_acc: no such metric on either side; did you mean test_accuracy? "
+        "blobs4 has: bayes_accuracy, extra, test_accuracy, test_loss"
+    )
+    no_files = {"metrics/blobs4.json": BASE_METRICS["metrics/blobs4.json"]}
+    rules = {"regression": {"zzz": RULES["regression"]["test_mse"]}}
+    assert rule_name_error(rules, side("HEAD", no_files), side("workspace", no_files)) == (
+        "gate.yaml: regression.zzz: no such metric on either side; regression has: none"
+    )
+
+
+def test_a_metric_on_the_base_side_only_may_be_gated_and_then_fails_as_missing():
+    files = {"metrics/blobs4.json": BASE_METRICS["metrics/blobs4.json"]}  # no regression file
+    comparison = compare(files)  # the rule for regression test_mse is the base's metric
+    assert "regression: no metrics file in the workspace" in comparison.failures[0]
+    assert row(comparison, "regression", "test_mse").new is Gap.NO_FILE
+
+
+def test_every_experiment_with_an_unreadable_file_is_skipped_not_the_rest():
+    files = dict(BASE_METRICS, **{"metrics/blobs4.json": FileNotFoundError(2, "gone")})
+    rules = {
+        "blobs4": {"made_up": RULES["blobs4"]["test_accuracy"]},
+        "regression": {"test_ms": RULES["regression"]["test_mse"]},
+    }
+    assert rule_name_error(rules, side("HEAD"), side("workspace", files)).startswith(
+        "gate.yaml: regression.test_ms: no such metric on either side; did you mean test_mse? "
+    )
+
+
+# --- comparison: order, names, rows -----------------------------------------------------------
+
+
+def test_experiments_come_in_params_order_the_workspace_first_then_files():
+    extra = {"metrics/zeta.json": {"a": 1}, "metrics/alpha.json": {"a": 1}}
+    base = side("HEAD", dict(BASE_METRICS, **extra), ("blobs4", "regression", "zeta", "alpha"))
+    new = side("workspace", dict(BASE_METRICS, **{"metrics/extra.json": {"a": 1}}))
+    new.experiments = ("regression", "blobs4")
+    tables = gate_compare.compare(base, new, {}).tables
+    assert [table.experiment for table in tables] == [
+        "regression",
+        "blobs4",
+        "zeta",
+        "alpha",
+        "extra",
+    ]
+
+
+def test_failure_lines_name_both_sides_as_given():
+    base = side("v1")
+    new = side("v2", changed("metrics/blobs4.json", test_accuracy=0.92))
+    assert gate_compare.compare(base, new, RULES).failures == [
+        "blobs4 test_accuracy: 0.93 (v1) -> 0.92 (v2): dropped by 0.01, more than "
+        "max_drop 0.005 [rule: better higher, max_drop 0.005, min 0.92]"
+    ]
+
+
+def test_a_metric_that_cannot_be_compared_is_one_failed_row_naming_each_problem():
+    judged_row, lines = gate_compare.judge(
+        "blobs4",
+        "test_accuracy",
+        base_value="0.9",
+        new_value=Gap.MISSING,
+        rule=RULES["blobs4"]["test_accuracy"],
+        base_name="HEAD",
+    )
+    verdict = "**FAIL**: not a number on HEAD; missing in the workspace"
+    assert judged_row == gate_compare.Row("test_accuracy", "0.9", Gap.MISSING, "", verdict, True)
+    values = "blobs4 test_accuracy: '0.9' (HEAD) -> missing (workspace)"
+    rule_text = "[rule: better higher, max_drop 0.005, min 0.92]"
+    assert lines == [
+        f"{values}: not a number on HEAD {rule_text}",
+        f"{values}: missing in the workspace {rule_text}",
+    ]
+
+
+def test_an_ungated_row_is_not_failed_and_shows_its_change():
+    judged_row, lines = gate_compare.judge(
+        "blobs4", "bayes_accuracy", base_value=0.5, new_value=0.4, rule=None, base_name="HEAD"
+    )
+    assert lines == []
+    assert judged_row == gate_compare.Row(
+        "bayes_accuracy", 0.5, 0.4, "-0.1 (-20 %)", "not gated", False
+    )
+
+
+def test_a_rule_without_a_base_value_checks_min_and_max_only():
+    min_rule = rule(better="higher", max_drop=0.01, min=0.9)
+    assert gate_compare.rule_failures(min_rule, None, Decimal("0.8")) == ["below min 0.9"]
+    assert gate_compare.rule_failures(min_rule, None, Decimal("0.95")) == []
+
+
+def test_params_removed_added_or_null_are_listed():
+    base = {"a": 1, "b": None, "c": 2}
+    new = {"a": 1, "b": 3, "d": None}
+    assert gate_compare.diff_params(base, new) == [
+        ("b", "null", "3"),
+        ("c", "2", "—"),
+        ("d", "—", "null"),
+    ]
+    assert gate_compare.diff_params(None, new) is None
+
+
+@pytest.mark.parametrize(
+    "p_value, text", [(0.0005, "< 0.001"), (0.001, "0.001"), (0.0625, "0.062"), (1.0, "1")]
+)
+def test_p_values_are_shown_to_two_digits_down_to_0_001(p_value, text):
+    assert gate_compare.format_p(p_value, 0.05) == text
+
+
+@pytest.mark.parametrize(
+    "p_value, level, text",
+    [
+        (0.0496, 0.05, "0.0496"),  # not "0.05 < 0.05"
+        (0.04999, 0.05, "0.04999"),
+        (0.0504, 0.05, "0.05"),  # "0.05 >= 0.05" holds
+        (0.0099, 0.01, "0.0099"),
+        (0.00996, 0.01, "0.00996"),
+        (0.04999999999, 0.05, "0.04999999999"),
+    ],
+)
+def test_a_p_value_is_never_rounded_across_its_level(p_value, level, text):
+    assert gate_compare.format_p(p_value, level) == text
+
+
+def test_a_p_value_just_under_the_level_reads_as_under_it():
+    verdict, failures = judged(noise(-0.01, 0.0496), significant_at=0.05)
+    assert verdict.failed
+    assert "significantly worse (p 0.0496 < significant_at 0.05)" in failures[0]
+
+
+@pytest.mark.parametrize(
+    "value, text", [(3, "3"), (True, "True"), (0.5, "0.5"), (Gap.MISSING, "missing")]
+)
+def test_values_are_shown_as_read(value, text):
+    assert gate_compare.format_value(value) == text
+
+
+# --- significant_at: its level, both directions ------------------------------------------------
+
+
+def test_the_rules_level_decides_the_noise_word_in_the_row_and_its_lines():
+    verdict, failures = judged(noise(-0.01, 0.03), max_drop=0.005, significant_at=0.01)
+    assert failures == [] and verdict.level == 0.01
+    assert gate_compare.noise_cells(verdict) == ["-0.02 to +0", "0.03", "within noise"]
+    assert verdict.waived == (
+        "blobs4 test_accuracy: 0.93 (HEAD) -> 0.92 (workspace): dropped by 0.01, more than "
+        "max_drop 0.005, but within noise (p 0.03 >= 0.01) [rule: better higher, max_drop 0.005, "
+        "significant_at 0.01; within noise, p 0.03]"
+    )
+
+
+def test_every_tolerance_broken_within_noise_is_named():
+    verdict, failures = judged(WITHIN_NOISE, max_drop=0.005, max_drop_pct=0.5, significant_at=0.05)
+    assert failures == []
+    assert verdict.verdict == (
+        "ok (max_drop 0.005, max_drop_pct 0.5, significant_at 0.05; dropped by 0.01, more than "
+        "max_drop 0.005; dropped by 1.08 % of the base value, more than max_drop_pct 0.5, "
+        "but within noise (p 0.3 >= 0.05))"
+    )
+
+
+def test_for_a_lower_is_better_metric_a_significant_rise_fails_and_a_fall_passes():
+    _, failures = judged(noise(+0.01, 0.001), "test_loss", 0.17, 0.18, "lower", significant_at=0.05)
+    assert failures == [
+        "blobs4 test_loss: 0.17 (HEAD) -> 0.18 (workspace): significantly worse "
+        "(p 0.001 < significant_at 0.05) [rule: better lower, significant_at 0.05; "
+        "significant, p 0.001]"
+    ]
+    verdict, failures = judged(
+        noise(-0.01, 0.001), "test_loss", 0.17, 0.18, "lower", significant_at=0.05
+    )
+    assert failures == [] and verdict.verdict == "ok (significant_at 0.05)"
+
+
+@pytest.mark.parametrize("better", ["higher", "lower"])
+def test_no_change_is_no_worsening_whatever_its_p_value(better):
+    unchanged = gate_stats.Test("paired t-test", 0.0, -0.01, 0.01, 0.001, N)
+    assert gate_compare.weigh_noise(rule(better=better, significant_at=0.05), unchanged, []) == (
+        [],
+        None,
+    )
+
+
+# --- per-point results: which points, which columns -----------------------------------------
+
+
+def tiny_points(predicted, loss=(0.2, 0.3)):
+    """Per-point results of a two-point test set (the actual classes 0 and 1)."""
+    table = pd.DataFrame({"actual": [0, 1], "predicted": list(predicted)})
+    return table if loss is None else table.assign(loss=list(loss))
+
+
+def test_two_points_on_each_side_are_enough_for_a_noise_test_one_is_not():
+    base, new = sides(tiny_points([0, 1]), tiny_points([0, 0], loss=(0.2, 0.9)))
+    tests, notes = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"])
+    assert tests == {
+        "test_accuracy": gate_stats.mcnemar(np.array([1.0, 1.0]), np.array([1.0, 0.0])),
+        "test_loss": gate_stats.paired_t(np.array([0.2, 0.3]), np.array([0.2, 0.9])),
+    }
+    assert notes == [
+        "Paired: both sides scored the same 2 test points (McNemar's exact test, paired t-test)."
+    ]
+    base, new = sides(tiny_points([0, 1])[:1], tiny_points([0, 0])[:1])
+    assert gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"]) == ({}, [])
+
+
+def test_a_metric_whose_column_one_side_lacks_has_no_noise_test():
+    base, new = sides(tiny_points([0, 1], loss=None), tiny_points([0, 0]))
+    tests, _ = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"])
+    assert list(tests) == ["test_accuracy"]
+
+
+def test_per_point_values_are_floats():
+    table = pd.DataFrame({"actual": [0, 1, 2], "predicted": [0, 2, 2], "loss": [1, 2, 3]})
+    correct, loss = (
+        gate_compare.point_values(table, "correct"),
+        gate_compare.point_values(table, "loss"),
+    )
+    assert correct.dtype == loss.dtype == np.float64
+    assert correct.tolist() == [1.0, 0.0, 1.0] and loss.tolist() == [1.0, 2.0, 3.0]
+    assert gate_compare.point_values(table, "squared_error") is None
+    assert gate_compare.point_values(table[["actual"]], "correct") is None
+
+
+def regression_sides(base_points, new_points, base_params=None):
+    params = {"experiments": {"regression": {"data": {"noise": 0.1}, "split": {"seed": 1}}}}
+    base = side("HEAD", params=base_params or params)
+    new = side("workspace", params=params)
+    base.points["regression"], new.points["regression"] = base_points, new_points
+    return base, new
+
+
+def test_the_same_inputs_pair_and_other_inputs_do_not():
+    scored = pd.DataFrame({"x": [0.1, 0.2, 0.3], "actual": [1.0, 2.0, 3.0]})
+    moved = scored.assign(x=[0.1, 0.2, 0.4])
+    assert gate_compare.same_test_points(*regression_sides(scored, scored), "regression") == (
+        True,
+        "both sides scored the same 3 test points",
+    )
+    assert gate_compare.same_test_points(*regression_sides(scored, moved), "regression") == (
+        False,
+        "the test points differ",
+    )
+    other = {"experiments": {"regression": {"data": {"noise": 0.2}, "split": {"seed": 2}}}}
+    assert gate_compare.same_test_points(
+        *regression_sides(scored, scored, other), "regression"
+    ) == (False, "the data and split params differ")
+
+
+# --- the whole report, line by line ----------------------------------------------------------
+
+BLOBS4_HEADER = [
+    "| metric | base | new | change | 95 % interval | p | noise | verdict |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    "| bayes_accuracy | 0.9275 | 0.9275 | 0 |   |   |   | not gated |",
+]
+REGRESSION_HEADER = [
+    "## regression",
+    "",
+    *BLOBS4_HEADER[:2],
+    "| noise_floor_mse | 0.00862278 | 0.00862278 | 0 |   |   |   | not gated |",
+]
+
+
+def test_a_report_with_every_section(tmp_path):
+    rules = dict(NOISE_RULES, regression={"test_mse": rule(better="lower", max=0.01)})
+    comparison = gate_compare.compare(*sides(points([]), points(range(5))), rules)
+    plots = gate_plots.Plots(
+        [("loss [log] \\ x", tmp_path / "plots" / "loss.png"), ("acc", tmp_path / "acc.png")],
+        ["acc: no data from HEAD"],
+    )
+    markdown = gate_compare.render_markdown(
+        comparison,
+        base_name="HEAD",
+        rules_path="gate.yaml",
+        params_rows=None,
+        plots=plots,
+        report_dir=tmp_path,
+        curves=["```mermaid\nxychart-beta\n```", ""],
+        history="## History\n\nchart\n",
+    )
+    waived = (
+        "blobs4 test_accuracy: 0.93 (HEAD) -> 0.92 (workspace): dropped by 0.01, more than "
+        "max_drop 0.005, but within noise (p 0.062 >= 0.05) [rule: better higher, max_drop 0.005, "
+        "significant_at 0.05; within noise, p 0.062]"
+    )
+    assert markdown == "\n".join(
+        [
+            "# Metric gate: FAIL",
+            "",
+            "Base: `HEAD`. New: the workspace. Rules: `gate.yaml`. 1 failure.",
+            "",
+            "## Failures",
+            "",
+            "- regression test_mse: 0.010961 (HEAD) -> 0.010961 (workspace): above max 0.01 "
+            "[rule: better lower, max 0.01]",
+            "",
+            "## Worse than a tolerance, but within noise (not failed)",
+            "",
+            f"- {waived}",
+            "",
+            "## blobs4",
+            "",
+            *BLOBS4_HEADER,
+            "| test_accuracy | 0.93 | 0.92 | -0.01 (-1.08 %) | -0.00625 to +0.000273 | 0.062 "
+            "| within noise | ok (max_drop 0.005, significant_at 0.05; dropped by 0.01, more than "
+            "max_drop 0.005, but within noise (p 0.062 >= 0.05)) |",
+            "| test_loss | 0.175801 | 0.175801 | 0 | +0 to +0 | 1 | within noise | not gated |",
+            "",
+            "Note: Paired: both sides scored the same 800 test points (McNemar's exact test, "
+            "paired t-test).",
+            "",
+            *REGRESSION_HEADER,
+            "| test_mse | 0.010961 | 0.010961 | 0 |   |   |   | **FAIL**: above max 0.01 |",
+            "",
+            "## Params that differ",
+            "",
+            "Not compared: the params of one side could not be read (see failures).",
+            "",
+            "## Training curves",
+            "",
+            "`HEAD` and the workspace, from `dvc plots diff`.",
+            "",
+            "```mermaid\nxychart-beta\n```",
+            "",
+            "## History\n\nchart\n",
+            "## Plots",
+            "",
+            "DVC's plots (training curves among them), `HEAD` and the workspace overlaid.",
+            "",
+            "![loss \\[log\\] \\\\ x](plots/loss.png)",
+            "",
+            "![acc](acc.png)",
+            "",
+            "- acc: no data from HEAD\n",
+        ]
+    )
+
+
+def test_a_report_of_two_failures_and_no_params_changed():
+    comparison = compare(
+        changed("metrics/blobs4.json", test_accuracy=0.9),
+        changed("metrics/regression.json", test_mse=None),
+    )
+    markdown = gate_compare.render_markdown(
+        comparison, base_name="HEAD", rules_path="rules.yaml", params_rows=[]
+    )
+    values = "blobs4 test_accuracy: 0.93 (HEAD) -> 0.9 (workspace)"
+    rule_text = "[rule: better higher, max_drop 0.005, min 0.92]"
+    assert markdown == "\n".join(
+        [
+            "# Metric gate: FAIL",
+            "",
+            "Base: `HEAD`. New: the workspace. Rules: `rules.yaml`. 2 failures.",
+            "",
+            "## Failures",
+            "",
+            f"- {values}: dropped by 0.03, more than max_drop 0.005 {rule_text}",
+            f"- {values}: below min 0.92 {rule_text}",
+            "",
+            "## blobs4",
+            "",
+            *BLOBS4_HEADER,
+            "| test_accuracy | 0.93 | 0.9 | -0.03 (-3.23 %) |   |   |   | **FAIL**: dropped by "
+            "0.03, more than max_drop 0.005; below min 0.92 |",
+            "| test_loss | 0.175801 | 0.175801 | 0 |   |   |   | not gated |",
+            "",
+            *REGRESSION_HEADER,
+            "| test_mse | missing | 0.010961 |   |   |   |   | ok (max 0.0125; new metric, so only "
+            "min/max apply) |",
+            "",
+            "## Params that differ",
+            "",
+            "None.\n",
+        ]
+    )
+
+
+def test_plots_are_linked_relative_to_the_working_directory_by_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plots = gate_plots.Plots([("loss", tmp_path / "plots" / "loss.png")])
+    markdown = report_for(compare(BASE_METRICS), plots=plots)
+    assert markdown.endswith("\n\n![loss](plots/loss.png)\n")

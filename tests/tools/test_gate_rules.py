@@ -13,6 +13,9 @@ from tools.workspace import REPO
 # --- rules ---------------------------------------------------------------------------------
 
 
+ALLOWED = "better, max_drop, max_drop_pct, max_rise, max_rise_pct, min, max, significant_at"
+
+
 def rule(**raw):
     return gate_rules.parse_rule("exp.metric", raw)
 
@@ -81,21 +84,36 @@ def test_a_bad_rule_is_one_line_naming_key_value_and_what_is_allowed(raw, messag
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("- a\n- b\n", "top level: got ['a', 'b'], expected a mapping"),
+        (
+            "- a\n- b\n",
+            "top level: got ['a', 'b'], expected a mapping of experiment -> metric -> rule",
+        ),
         ("blobs4: 3\n", "blobs4: got 3, expected a mapping of metric -> rule"),
         (
             "blobs4:\n  test_accuracy: higher\n",
-            "blobs4.test_accuracy: got 'higher', expected a mapping",
+            f"blobs4.test_accuracy: got 'higher', expected a mapping of {ALLOWED}",
         ),
-        ("blobs4: [1\n", "cannot read rules"),
+        (
+            "blobs4:\n  test_loss:\n    better: up\n",
+            "blobs4.test_loss.better: got 'up', expected higher or lower",
+        ),
     ],
 )
-def test_a_bad_rules_file_is_a_gate_error(tmp_path, text, message):
+def test_a_bad_rules_file_is_a_gate_error_naming_that_file(tmp_path, text, message):
     path = tmp_path / "rules.yaml"
     path.write_text(text)
     with pytest.raises(GateError) as error:
         gate_rules.load_rules(path)
-    assert message in str(error.value)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_a_rules_file_that_is_not_yaml_is_a_gate_error(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("blobs4: [1\n")
+    with pytest.raises(GateError) as error:
+        gate_rules.load_rules(path)
+    assert str(error.value).startswith(f"{path}: cannot read rules: ")
+    assert "\n" not in str(error.value)
 
 
 def test_rules_are_read_like_params_so_1e_3_is_a_number(tmp_path):
@@ -124,4 +142,73 @@ def test_a_bad_significance_level_is_one_line(value):
 def test_significant_at_alone_is_a_rule():
     assert rule(better="lower", significant_at=0.01).describe() == (
         "better lower, significant_at 0.01"
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("higher", f"exp.metric: got 'higher', expected a mapping of {ALLOWED}"),
+        (
+            {"better": "higher", "max_dorp": 0.1},
+            f"exp.metric.max_dorp: unknown key; did you mean max_drop? allowed: {ALLOWED}",
+        ),
+        ({"better": "higher", "zzz": 1}, f"exp.metric.zzz: unknown key; allowed: {ALLOWED}"),
+    ],
+)
+def test_a_rule_that_is_not_a_mapping_of_known_keys_lists_the_keys(raw, message):
+    with pytest.raises(GateError) as error:
+        gate_rules.parse_rule("exp.metric", raw)
+    assert str(error.value) == f"gate.yaml: {message}"
+
+
+def test_min_may_equal_max_and_either_may_be_negative():
+    assert rule(better="higher", min=0.5, max=0.5) == gate_rules.Rule(
+        "higher", minimum=Decimal("0.5"), maximum=Decimal("0.5")
+    )
+    assert rule(better="higher", min=-2, max=-0.5).describe() == "better higher, min -2, max -0.5"
+
+
+@pytest.mark.parametrize(
+    "value, signed, text",
+    [
+        (Decimal("0.5"), True, "+0.5"),
+        (Decimal("1"), True, "+1"),
+        (Decimal("2.50"), True, "+2.5"),
+        (Decimal("0.00"), True, "0"),
+        (Decimal("-0.0"), False, "0"),  # to_decimal(-0.0), or 0.0 - 0.0 as decimals: no "-0"
+        (Decimal("-0.0075"), True, "-0.0075"),
+        (Decimal("0.5"), False, "0.5"),
+    ],
+)
+def test_decimals_are_written_plainly_with_a_sign_only_when_asked(value, signed, text):
+    assert gate_rules.format_decimal(value, signed=signed) == text
+
+
+def test_a_negative_zero_limit_is_written_as_0():
+    assert rule(better="higher", min=-0.0).describe() == "better higher, min 0"
+
+
+def test_an_error_without_a_message_is_named_by_its_type():
+    assert gate_rules.one_line(ValueError()) == "ValueError"
+    assert gate_rules.one_line(OSError("two\n  lines")) == "two lines"
+
+
+def test_a_rules_document_error_names_the_default_source():
+    with pytest.raises(GateError) as error:
+        gate_rules.parse_rules(["a"])
+    assert str(error.value) == (
+        "gate.yaml: top level: got ['a'], expected a mapping of experiment -> metric -> rule"
+    )
+    with pytest.raises(GateError) as error:
+        gate_rules.parse_rules({"blobs4": {}}, "rules.yaml")
+    assert str(error.value) == "rules.yaml: blobs4: got {}, expected a mapping of metric -> rule"
+
+
+def test_a_missing_rules_file_is_one_line_with_the_reason(tmp_path):
+    path = tmp_path / "rules.yaml"
+    with pytest.raises(GateError) as error:
+        gate_rules.load_rules(path)
+    assert str(error.value) == (
+        f"{path}: cannot read rules: [Errno 2] No such file or directory: '{path}'"
     )
