@@ -21,7 +21,7 @@ test: setup
 	python -m pytest -m "not emulated"
 
 # Every stage of a small pipeline under QEMU as an AMD EPYC, an Intel Haswell and a Sandy
-# Bridge: the same bytes as natively (about 5 minutes; .ci/run runs it).
+# Bridge: the same bytes as natively (about 4 minutes; .ci/run runs it).
 test-cpus: setup
 	python -m pytest -m emulated
 
