@@ -6,7 +6,6 @@ to 6 significant digits and YAML rules are short decimals), so 0.93 -> 0.925 is 
 0.005 (in binary floats, 0.0050000000000000044), and a change or value exactly at a limit passes.
 """
 
-import difflib
 import json
 import math
 import os
@@ -24,6 +23,7 @@ from tools.gate_rules import (
     TOLERANCES,
     GateError,
     Rule,
+    did_you_mean,
     format_decimal,
     one_line,
     to_decimal,
@@ -141,8 +141,7 @@ def check_rule_names(
     experiments = set(new.experiments or ()) | set(new.paths)
     for experiment, metrics in rules.items():
         if experiment not in experiments:
-            close = difflib.get_close_matches(experiment, sorted(experiments), n=1)
-            hint = f"did you mean {close[0]}? " if close else ""
+            hint = did_you_mean(experiment, experiments)
             raise GateError(
                 f"{source}: {experiment}: no such experiment in the workspace; {hint}"
                 f"experiments: {', '.join(sorted(experiments)) or 'none'}"
@@ -152,8 +151,7 @@ def check_rule_names(
         known = set(base.metrics.get(experiment, {})) | set(new.metrics.get(experiment, {}))
         for metric in metrics:
             if metric not in known:
-                close = difflib.get_close_matches(metric, sorted(known), n=1)
-                hint = f"did you mean {close[0]}? " if close else ""
+                hint = did_you_mean(metric, known)
                 raise GateError(
                     f"{source}: {experiment}.{metric}: no such metric on either side; "
                     f"{hint}{experiment} has: {', '.join(sorted(known)) or 'none'}"

@@ -72,6 +72,12 @@ def format_decimal(value, signed=False):
     return f"+{text}" if signed and value > 0 else text
 
 
+def did_you_mean(name, choices):
+    """``did you mean <the closest choice>? `` (with its trailing space), or "" if none is close."""
+    close = difflib.get_close_matches(str(name), sorted(choices), n=1)
+    return f"did you mean {close[0]}? " if close else ""
+
+
 def one_line(error):
     """An exception or message as a single line."""
     return " ".join(str(error).split()) or type(error).__name__
@@ -87,8 +93,7 @@ def parse_rule(path, raw, source="gate.yaml"):
         _bad(source, path, raw, "a mapping of " + ", ".join(RULE_KEYS))
     for key in raw:
         if key not in RULE_KEYS:
-            close = difflib.get_close_matches(str(key), RULE_KEYS, n=1)
-            hint = f"did you mean {close[0]}? " if close else ""
+            hint = did_you_mean(key, RULE_KEYS)
             raise GateError(
                 f"{source}: {path}.{key}: unknown key; {hint}allowed: {', '.join(RULE_KEYS)}"
             )
