@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_blobs.cpu import NATIVE_SWITCH, kernel_caps, pin_kernels
-from tools.workspace import pipeline_env
+from keras_blobs.cpu import NATIVE_SWITCH, pin_kernels
+from tools.workspace import pipeline_env, without_kernel_caps
 
 POLL_SECONDS = 0.005  # how often a watched file is checked while a command runs
 
@@ -25,8 +25,7 @@ def bench_env(native=False):
     """
     env = pipeline_env()
     if native:
-        for name in kernel_caps("x86_64", {"avx2", "fma"}):
-            env.pop(name, None)
+        without_kernel_caps(env)
         env[NATIVE_SWITCH] = "1"
     else:
         pin_kernels(env)

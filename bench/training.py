@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import (
-    notebook,  # after keras_blobs.keras_model, so TensorFlow is configured the same way
-)
-from keras_blobs import keras_model, tables
+from stages import generate, split  # first: stages pins the CPU kernels before anything loads
+
+# isort: split
+from keras_blobs import keras_model, tables  # keras_model sets TensorFlow's env, then imports it
 from keras_blobs.settings import load_params
-from stages import generate, split  # modeling sets TF's env, then imports it
+
+# isort: split
+from bench import notebook  # after keras_model, so TensorFlow is configured the same way
 
 
 def pipeline_data(experiment):

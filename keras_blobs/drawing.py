@@ -1,6 +1,6 @@
 """Drawing helpers: each draws on an ``ax`` it is given and never creates or saves a figure."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -42,20 +42,24 @@ def _second_feature(X):
     return X[:, 1] if X.shape[1] > 1 else np.zeros(len(X))
 
 
-def draw_points(
-    ax: "Axes", X: np.ndarray, labels: np.ndarray, n_classes: int, **scatter_kwargs: Any
+def _scatter_by_class(
+    ax: "Axes", P: np.ndarray, labels: np.ndarray, n_classes: int, *, s: float, linewidths: float
 ) -> None:
-    """Scatter points on the first two features, coloured by class."""
+    """Points on their first two coordinates (a second of 0 for one), coloured by class."""
     colors = np.array(class_colors(n_classes))
     ax.scatter(
-        X[:, 0],
-        _second_feature(X),
+        P[:, 0],
+        _second_feature(P),
         c=colors[labels],
-        s=14,
+        s=s,
         edgecolors="black",
-        linewidths=0.3,
-        **scatter_kwargs,
+        linewidths=linewidths,
     )
+
+
+def draw_points(ax: "Axes", X: np.ndarray, labels: np.ndarray, n_classes: int) -> None:
+    """Scatter points on the first two features, coloured by class."""
+    _scatter_by_class(ax, X, labels, n_classes, s=14, linewidths=0.3)
     ax.set_xlabel("x0")
     ax.set_ylabel("x1")
 
@@ -132,17 +136,16 @@ def draw_mapped_points(
     bias: np.ndarray | None = None,
 ) -> None:
     """Points in score space (first two coordinates), optionally with the bias as an arrow."""
-    colors = np.array(class_colors(n_classes))
-    second = Z[:, 1] if Z.shape[1] > 1 else np.zeros(len(Z))
-    ax.scatter(Z[:, 0], second, c=colors[labels], s=10, edgecolors="black", linewidths=0.2)
+    _scatter_by_class(ax, Z, labels, n_classes, s=10, linewidths=0.2)
     if bias is not None:
+        tip = (bias[0], bias[1] if len(bias) > 1 else 0.0)
         ax.annotate(
             "",
-            xy=(bias[0], bias[1] if len(bias) > 1 else 0.0),
+            xy=tip,
             xytext=(0.0, 0.0),
             arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 2},
         )
-        ax.text(bias[0], bias[1] if len(bias) > 1 else 0.0, "  b", fontsize="large")
+        ax.text(*tip, "  b", fontsize="large")
     ax.axhline(0, color="0.6", linewidth=0.5)
     ax.axvline(0, color="0.6", linewidth=0.5)
     ax.set_xlabel("z0")
@@ -154,15 +157,7 @@ def draw_probabilities(
     ax: "Axes", probabilities: np.ndarray, labels: np.ndarray, n_classes: int
 ) -> None:
     """Softmax outputs p0 against p1, coloured by true class."""
-    colors = np.array(class_colors(n_classes))
-    ax.scatter(
-        probabilities[:, 0],
-        probabilities[:, 1],
-        c=colors[labels],
-        s=10,
-        edgecolors="black",
-        linewidths=0.2,
-    )
+    _scatter_by_class(ax, probabilities, labels, n_classes, s=10, linewidths=0.2)
     ax.set_xlabel("p0 = softmax(z)[0]")
     ax.set_ylabel("p1 = softmax(z)[1]")
     ax.set_xlim(-0.05, 1.05)

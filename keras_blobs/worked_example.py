@@ -28,11 +28,12 @@ def explain_point(
     weights: dict[str, Any], x: np.ndarray, target: int | float, task: str
 ) -> dict[str, Any]:
     """The worked example for one point of the trained model (classification or regression)."""
-    z = inference.scores(weights, np.asarray(x, dtype=float)[None, :])[0]
+    scores_z = inference.scores(weights, np.asarray(x, dtype=float)[None, :])
+    z = scores_z[0]
     if task == "classification":
         example = explain_scores(z, target)
     else:
-        prediction = float(inference.predict(weights, np.asarray(x, dtype=float)[None, :])[0, 0])
+        prediction = float(inference.activate(weights, scores_z)[0, 0])
         example = {
             "scores": [float(z[0])],
             "prediction": prediction,

@@ -42,12 +42,12 @@ def figure_decision_boundary(
 
 
 def figure_predictions(
-    weights: dict[str, Any], test: "pd.DataFrame", *, accuracy: float, name: str
+    test: "pd.DataFrame", probabilities: np.ndarray, *, accuracy: float, name: str
 ) -> Figure:
     """The test set coloured by predicted class beside the same points by true class."""
     X_test = tables.features(test)
     n_classes = tables.n_classes(test)
-    predicted = inference.predict(weights, X_test).argmax(axis=1)
+    predicted = probabilities.argmax(axis=1)
     fig, (ax_predicted, ax_true) = plt.subplots(1, 2, figsize=(11, 5), sharex=True, sharey=True)
     drawing.draw_points(ax_predicted, X_test, predicted, n_classes)
     ax_predicted.set_title(f"predicted class (accuracy {accuracy:g})")
@@ -58,8 +58,11 @@ def figure_predictions(
     return fig
 
 
-def figure_anatomy(weights: dict[str, Any], test: "pd.DataFrame", name: str) -> Figure:
-    """The anatomy of a linear classifier: W, b, and the data through W.x, W.x + b, softmax."""
+def figure_anatomy(
+    weights: dict[str, Any], test: "pd.DataFrame", probabilities: np.ndarray, name: str
+) -> Figure:
+    """The anatomy of a linear classifier: W, b, and the data through W.x, W.x + b, softmax
+    (``probabilities``: the model's outputs on the test set)."""
     layer = weights["layers"][0]
     W = np.asarray(layer["kernel"]).T  # Keras stores x.W; the text writes W.x
     b = np.asarray(layer["bias"])
@@ -72,11 +75,12 @@ def figure_anatomy(weights: dict[str, Any], test: "pd.DataFrame", name: str) -> 
     drawing.draw_heatmap(axes[0, 1], b[:, None], classes, ["b"], "learned b")
     drawing.draw_points(axes[0, 2], X_test, labels, n_classes)
     axes[0, 2].set_title("test data x")
-    drawing.draw_mapped_points(axes[1, 0], X_test @ W.T, labels, n_classes, title="W.x")
+    Wx = X_test @ W.T
+    drawing.draw_mapped_points(axes[1, 0], Wx, labels, n_classes, title="W.x")
     drawing.draw_mapped_points(
-        axes[1, 1], X_test @ W.T + b, labels, n_classes, title="W.x + b (arrow: b)", bias=b
+        axes[1, 1], Wx + b, labels, n_classes, title="W.x + b (arrow: b)", bias=b
     )
-    drawing.draw_probabilities(axes[1, 2], inference.predict(weights, X_test), labels, n_classes)
+    drawing.draw_probabilities(axes[1, 2], probabilities, labels, n_classes)
     fig.suptitle(f"{name}: anatomy of a linear classifier")
     return fig
 
@@ -90,14 +94,15 @@ def classification_figures(
     name: str,
 ) -> dict[str, Figure]:
     """Every picture of a classification experiment (the anatomy only for a linear model)."""
+    probabilities = inference.predict(weights, tables.features(test))
     figures = {
         "decision_boundary": figure_decision_boundary(
             weights, test, plot_settings, accuracy=accuracy, name=name
         ),
-        "predictions": figure_predictions(weights, test, accuracy=accuracy, name=name),
+        "predictions": figure_predictions(test, probabilities, accuracy=accuracy, name=name),
     }
     if len(weights["layers"]) == 1:
-        figures["anatomy"] = figure_anatomy(weights, test, name)
+        figures["anatomy"] = figure_anatomy(weights, test, probabilities, name)
     return figures
 
 

@@ -10,15 +10,11 @@ from tools.workspace import copy_tracked_files
 from tools.workspace import pipeline_env as dvc_env  # the environment `make` gives the pipeline
 
 # The notebook's experiments shrunk so that a cold `dvc repro` of all three takes seconds.
+SMALL = {"data.n_samples": 200, "train.batch_size": 16, "train.epochs": 2, "plot.grid_points": 20}
 SMALL_PARAMS = [
     f"experiments.{name}.{key}={value}"
     for name in ("blobs4", "blobs2", "regression")
-    for key, value in [
-        ("data.n_samples", 200),
-        ("train.batch_size", 16),
-        ("train.epochs", 2),
-        ("plot.grid_points", 20),
-    ]
+    for key, value in SMALL.items()
 ]
 
 

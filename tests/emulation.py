@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from keras_blobs.cpu import is_reference, kernel_caps, x86_features
+from keras_blobs.cpu import is_reference, x86_features
 from keras_blobs.files import parse_yaml
-from tests.conftest import copy_project, dvc_env, run
+from tests.conftest import SMALL, copy_project, dvc_env, run
 from tools.repro_check import pipeline_order, read_lock
-from tools.workspace import keep_experiments, set_params
+from tools.workspace import keep_experiments, set_params, without_kernel_caps
 
 QEMU = shutil.which("qemu-x86_64")
 # Small, and with a hidden layer so that the matrix products have more than two terms to add.
-SMALL = {"data.n_samples": 200, "train.batch_size": 16, "train.epochs": 2, "plot.grid_points": 20}
 EXPERIMENTS = {"blobs4": {**SMALL, "model.hidden_units": [8]}, "regression": SMALL}
 
 
@@ -103,10 +102,7 @@ def fresh_env():
 
     A stage then chooses them for the emulated CPU, as it would when started on that CPU.
     """
-    env = dvc_env()
-    for name in kernel_caps("x86_64", {"avx2", "fma"}):
-        env.pop(name, None)
-    return env
+    return without_kernel_caps(dvc_env())
 
 
 def assert_same_bytes(native_repo, tmp_path, model):

@@ -20,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from keras_blobs.files import write_text
 from tools.gate_compare import (
     WORKSPACE,
     Side,
@@ -32,6 +33,7 @@ from tools.gate_compare import (
 )
 from tools.gate_plots import curve_charts, plots_diff, render_plots
 from tools.gate_rules import GateError, Rule, load_rules, one_line
+from tools.history import DEFAULT_COMMITS, history_section
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # The evaluate stage's per-point results sit beside its metrics file (dvc.yaml names both):
@@ -88,13 +90,14 @@ def points_path(metrics_path: str) -> str:
 
 def read_points(side: Side, rev: str | None) -> None:
     """Read each experiment's per-point results on one side through DVC (rev None: workspace)."""
-    import dvc.api
     import pandas as pd
+    from dvc.api import DVCFileSystem
 
+    files = DVCFileSystem(rev=rev)  # one view of the revision for all its files
     for experiment in side.metrics:
         path = points_path(side.paths[experiment])
         try:
-            with dvc.api.open(path, rev=rev) as handle:
+            with files.open(path) as handle:
                 side.points[experiment] = pd.read_csv(handle)
         except Exception as error:
             side.point_errors[experiment] = f"{path} {describe_read_error(error)}"
@@ -120,8 +123,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--history",
         type=int,
-        default=20,
-        help="show each gated metric over this many commits of the branch (0: none; default 20)",
+        default=DEFAULT_COMMITS,
+        help="show each gated metric over this many commits of the branch "
+        f"(0: none; default {DEFAULT_COMMITS})",
     )
     parser.add_argument(
         "--plots-dir",
@@ -135,8 +139,6 @@ def history_or_note(rules: dict[str, dict[str, Rule]], base: str, commits: int) 
     """The history section (tools.history), or one line on why there is none."""
     if commits <= 0:
         return None
-    from tools.history import history_section
-
     try:
         return history_section(rules, base, commits)
     except Exception as error:
@@ -177,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         curves=curves,
         history=history,
     )
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(report)
+    write_text(report_path, report)
     sys.stdout.write(report)
     count = len(comparison.failures)
     verdict = "passed" if comparison.passed else f"FAILED ({count} failure{'s' * (count != 1)})"

@@ -201,11 +201,9 @@ def format_value(value: object) -> str:
     """A metric value (or Gap) for the report."""
     if isinstance(value, Gap):
         return value.value
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    return repr(value)  # as written: 0.93, 3, True, inf, '0.9' (a string)
 
 
 def format_change(base: Decimal, new: Decimal) -> str:
@@ -346,8 +344,7 @@ def judge(
         problems = [problem for problem in problems if problem]
         verdict = "**FAIL**: " + "; ".join(problems)
         return Row(metric, base_value, new_value, "", verdict, True), lines
-    base = None if isinstance(base_value, Gap) else to_decimal(base_value)
-    new = None if isinstance(new_value, Gap) else to_decimal(new_value)
+    base, new = to_decimal(base_value), to_decimal(new_value)  # None for a Gap
     change = format_change(base, new) if base is not None and new is not None else ""
     level = float(rule.significant_at) if rule and rule.significant_at else gate_stats.DEFAULT_LEVEL
 
@@ -448,12 +445,10 @@ def noise_tests(
     tests = {}
     for metric in metrics:
         column = POINT_COLUMNS.get(metric)
-        values = (
-            [point_values(side.points[experiment], column) for side in (base, new)]
-            if column
-            else []
-        )
-        if column is None or any(value is None or len(value) < 2 for value in values):
+        if column is None:
+            continue
+        values = [point_values(side.points[experiment], column) for side in (base, new)]
+        if any(value is None or len(value) < 2 for value in values):
             continue
         kind = "correct" if column == "correct" else "mean"
         tests[metric] = gate_stats.compare_points(*values, paired=paired, kind=kind)

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 CONFIDENCE = 0.95  # of every interval in the report
 DEFAULT_LEVEL = 0.05  # "significant" below this p-value, when a rule names no significant_at
@@ -52,6 +51,8 @@ def mcnemar(base_correct: np.ndarray, new_correct: np.ndarray) -> Test:
     change = (gained - lost) / n
     if discordant == 0:
         return Test("McNemar's exact test", 0.0, 0.0, 0.0, 1.0, n)
+    from scipy import stats  # imported where used: the gate's other paths do without scipy
+
     tail = sum(math.comb(discordant, k) for k in range(min(gained, lost) + 1))
     p_value = min(1.0, 2 * tail / 2**discordant)
     alpha = 1 - CONFIDENCE
@@ -66,6 +67,8 @@ def _t_test(method: str, change: float, error: float, dof: float, n: int) -> Tes
     """A t-test's result from the change, its standard error and degrees of freedom."""
     if error == 0:  # every point moved by the same amount (or none did)
         return Test(method, change, change, change, 1.0 if change == 0 else 0.0, n)
+    from scipy import stats
+
     p_value = 2 * stats.t.sf(abs(change / error), dof)
     half = stats.t.ppf((1 + CONFIDENCE) / 2, dof) * error
     return Test(method, change, change - half, change + half, float(p_value), n)

@@ -14,8 +14,8 @@ import math
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
+from keras_blobs.files import write_text
 from tools import charts
 from tools.gate_compare import WORKSPACE, format_value, markdown_table, side_from_dvc
 from tools.gate_rules import GateError, load_rules, one_line
@@ -96,27 +96,34 @@ def history_markdown(
         out += ["The base is not among these commits.", ""]
     for experiment, metrics in gated.items():
         out += [f"{heading}# {experiment}", ""]
+        values = {
+            metric: [value_of(point, experiment, metric) for point in points] for metric in metrics
+        }
         rows = [
             [
                 marked(point),
                 point.subject if len(point.subject) <= 60 else point.subject[:59] + "…",
                 *[
                     "—"
-                    if value_of(point, experiment, metric) is None
+                    if values[metric][i] is None
                     else format_value(point.metrics[experiment][metric])
                     for metric in metrics
                 ],
             ]
-            for point in points
+            for i, point in enumerate(points)
         ]
         out += [markdown_table(["commit", "subject", *metrics], rows), ""]
         for metric in metrics:
             present = [
                 (marked(point), value)
-                for point in points
-                if (value := value_of(point, experiment, metric)) is not None
+                for point, value in zip(points, values[metric], strict=True)
+                if value is not None
             ]
-            gaps = [point.label for point in points if value_of(point, experiment, metric) is None]
+            gaps = [
+                point.label
+                for point, value in zip(points, values[metric], strict=True)
+                if value is None
+            ]
             if not present:
                 out += [f"{experiment} {metric}: no commit has a value.", ""]
                 continue
@@ -150,7 +157,9 @@ def history_section(rules: dict, base: str, count: int, heading: str = "##") -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--commits", type=int, default=DEFAULT_COMMITS, help="default: 20")
+    parser.add_argument(
+        "--commits", type=int, default=DEFAULT_COMMITS, help=f"default: {DEFAULT_COMMITS}"
+    )
     parser.add_argument("--rules", default="gate.yaml", help="whose metrics to show")
     parser.add_argument("--base", default="HEAD", help="the commit to mark as the base")
     parser.add_argument("--report", default="reports/history.md")
@@ -162,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except GateError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.report).write_text(report)
+    write_text(args.report, report)
     sys.stdout.write(report)
     return 0
 

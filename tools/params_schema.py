@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from keras_blobs.files import write_text
 from keras_blobs.settings import Params
 
 COMMAND = "python -m tools.params_schema --out params.schema.json"
@@ -26,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     out = Path(parser.parse_args().out)
-    out.write_text(schema_text())
+    write_text(out, schema_text())
     print(f"wrote {out}")
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import vl_convert
 
+from keras_blobs.files import write_text
+
 VEGA_LITE_VERSION = "5.21"
 
 PAGE = """<!DOCTYPE html>
@@ -44,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True)
     out = Path(parser.parse_args().out)
-    out.write_text(offline_template())
+    write_text(out, offline_template())
     print(f"wrote {out} (Vega-Lite {VEGA_LITE_VERSION}, no network needed)")
 
 

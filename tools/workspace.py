@@ -27,6 +27,16 @@ def pipeline_env() -> dict[str, str]:
     return env
 
 
+def without_kernel_caps(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without any CPU-kernel cap (keras_blobs.cpu) this process chose for its own CPU,
+    so that a stage started with it chooses them for the CPU it runs on."""
+    from keras_blobs.cpu import kernel_caps
+
+    for name in kernel_caps("x86_64", {"avx2", "fma"}):  # every cap a stage may set
+        env.pop(name, None)
+    return env
+
+
 def git(repo: str | Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=pipeline_env(), check=True, capture_output=True)
 

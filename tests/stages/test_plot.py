@@ -98,7 +98,8 @@ def test_figure_decision_boundary():
 
 def test_figure_predictions():
     test = classification_test_table()
-    fig = plot.figure_predictions(LINEAR, test, accuracy=0.5, name="blobs3")
+    probabilities = inference.predict(LINEAR, tables.features(test))
+    fig = plot.figure_predictions(test, probabilities, accuracy=0.5, name="blobs3")
     ax_predicted, ax_true = fig.axes
     assert fig.get_suptitle() == "blobs3: test set"
     assert ax_predicted.get_title() == "predicted class (accuracy 0.5)"
@@ -107,7 +108,9 @@ def test_figure_predictions():
 
 
 def test_figure_anatomy():
-    fig = plot.figure_anatomy(LINEAR, classification_test_table(), "blobs3")
+    test = classification_test_table()
+    probabilities = inference.predict(LINEAR, tables.features(test))
+    fig = plot.figure_anatomy(LINEAR, test, probabilities, "blobs3")
     assert len(fig.axes) == 6
     assert fig.get_suptitle() == "blobs3: anatomy of a linear classifier"
     titles = [ax.get_title() for ax in fig.axes]

@@ -522,6 +522,13 @@ NOISE_RULES = {
 }
 
 
+def test_a_metric_without_its_per_point_column_is_skipped_and_the_next_still_tested():
+    table = points([]).drop(columns=["predicted"])  # no correctness per point, losses still
+    base, new = sides(table, table.copy())
+    tests, _ = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"])
+    assert list(tests) == ["test_loss"]
+
+
 def test_the_same_test_points_are_compared_paired_with_mcnemar():
     base, new = sides(points([]), points(range(8)))
     comparison = gate_compare.compare(base, new, NOISE_RULES)
