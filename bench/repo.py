@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_blobs.cpu import NATIVE_SWITCH, pin_kernels
+from pipeline.cpu import NATIVE_SWITCH, pin_kernels
 from tools.workspace import pipeline_env, without_kernel_caps
 
 POLL_SECONDS = 0.005  # how often a watched file is checked while a command runs

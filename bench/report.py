@@ -1,7 +1,7 @@
 """The benchmark's Markdown report: the targets first, then each part, then where the time goes."""
 
 from bench.stats import growth_exponent, markdown_table, median, ratio, runs, seconds, verdict
-from keras_blobs.cpu import NATIVE_SWITCH
+from pipeline.cpu import NATIVE_SWITCH
 
 # The issue's targets.
 TRAINING_SPEEDUP = 5.0
@@ -345,7 +345,7 @@ def section_kernels(kernels):
     return (
         "## What pinning the CPU kernels costs\n\n"
         "blobs4's training (part 1) and the scale chain at the largest n (part 5), with the "
-        "kernels pinned by `keras_blobs.cpu` (AVX2 + FMA, one thread: the default) and native "
+        "kernels pinned by `pipeline.cpu` (AVX2 + FMA, one thread: the default) and native "
         f"(`{NATIVE_SWITCH}=1`, no cap inherited). This CPU: {found}. Wall time (median) "
         "and peak resident memory (largest run); pinned / native above 1x is what the "
         "pinning costs.\n\n" + markdown_table(headers, rows) + f"\n{note}\n"

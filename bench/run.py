@@ -19,8 +19,8 @@ from pathlib import Path
 from bench import pipeline, report, scale
 from bench.repo import run_checked
 from bench.stats import import_seconds
-from keras_blobs.cpu import NATIVE_SWITCH, x86_features
-from keras_blobs.files import read_yaml
+from pipeline.cpu import NATIVE_SWITCH, x86_features
+from pipeline.files import read_yaml
 from tools.workspace import REPO, commit_all, copy_tracked_files, keep_experiments
 
 NOTEBOOK_EXPERIMENTS = ("blobs4", "blobs2", "regression")  # what bench/notebook.py runs

@@ -20,8 +20,8 @@ import numpy as np
 from stages import generate, split  # first: stages pins the CPU kernels before anything loads
 
 # isort: split
-from keras_blobs import keras_model, tables  # keras_model sets TensorFlow's env, then imports it
-from keras_blobs.settings import load_params
+from pipeline import keras_model, tables  # keras_model sets TensorFlow's env, then imports it
+from pipeline.settings import load_params
 
 # isort: split
 from bench import notebook  # after keras_model, so TensorFlow is configured the same way

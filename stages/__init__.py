@@ -1,7 +1,7 @@
 """The pipeline's stages, run as ``python -m stages.<stage>`` by dvc.yaml: the entry points."""
 
-from keras_blobs.cpu import pin_kernels
-from keras_blobs.interpreter import check_interpreter
+from pipeline.cpu import pin_kernels
+from pipeline.interpreter import check_interpreter
 
 # Before any stage module imports NumPy or TensorFlow: the project's own packages, and the same
 # kernels on every x86-64-v3 CPU.

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from keras_blobs.errors import PipelineError
+from pipeline.errors import PipelineError
 
 
 def parse_paths(description, *names):

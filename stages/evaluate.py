@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from keras_blobs import inference, tables, worked_example
-from keras_blobs.files import write_atomic, write_json, write_text
-from keras_blobs.settings import read_stage_settings
+from pipeline import inference, tables, worked_example
+from pipeline.files import write_atomic, write_json, write_text
+from pipeline.settings import read_stage_settings
 from stages import cli
 
 SIGNIFICANT_DIGITS = 6  # metrics files stay readable in diffs

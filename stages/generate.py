@@ -4,8 +4,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from keras_blobs import tables
-from keras_blobs.settings import BlobsData, CurveData, read_stage_settings
+from pipeline import tables
+from pipeline.settings import BlobsData, CurveData, read_stage_settings
 from stages import cli
 
 if TYPE_CHECKING:

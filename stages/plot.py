@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from keras_blobs import drawing, inference, tables
-from keras_blobs.files import StrPath, read_json, write_atomic
-from keras_blobs.settings import Plot, read_stage_settings
+from pipeline import drawing, inference, tables
+from pipeline.files import StrPath, read_json, write_atomic
+from pipeline.settings import Plot, read_stage_settings
 from stages import cli
 
 if TYPE_CHECKING:

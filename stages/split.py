@@ -6,8 +6,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
-from keras_blobs import tables
-from keras_blobs.settings import Split, read_stage_settings
+from pipeline import tables
+from pipeline.settings import Split, read_stage_settings
 from stages import cli
 
 if TYPE_CHECKING:

@@ -3,9 +3,9 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keras_blobs import tables
-from keras_blobs.files import write_json
-from keras_blobs.settings import read_stage_settings
+from pipeline import tables
+from pipeline.files import write_json
+from pipeline.settings import read_stage_settings
 from stages import cli
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def main() -> None:
     experiment = read_stage_settings(args.settings, "train")
     train = tables.read_table(args.train, experiment.task)
     test = tables.read_table(args.test, experiment.task)
-    from keras_blobs import keras_model  # TensorFlow loads only once the inputs are known good
+    from pipeline import keras_model  # TensorFlow loads only once the inputs are known good
 
     Path(args.history).parent.mkdir(parents=True, exist_ok=True)
 

@@ -8,8 +8,8 @@ here, before DVC has removed any other stage's outputs.
 import shutil
 from pathlib import Path
 
-from keras_blobs.files import StrPath, write_json
-from keras_blobs.settings import STAGE_SECTIONS, Experiment, load_params, stage_settings
+from pipeline.files import StrPath, write_json
+from pipeline.settings import STAGE_SECTIONS, Experiment, load_params, stage_settings
 from stages import cli
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from keras_blobs.cpu import is_reference, x86_features
-from keras_blobs.files import parse_yaml
+from pipeline.cpu import is_reference, x86_features
+from pipeline.files import parse_yaml
 from tests.conftest import SMALL, copy_project, dvc_env, run
 from tools.repro_check import pipeline_order, read_lock
 from tools.workspace import keep_experiments, set_params, without_kernel_caps

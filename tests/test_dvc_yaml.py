@@ -13,11 +13,11 @@ import subprocess
 
 import pytest
 
-from keras_blobs.files import read_yaml
+from pipeline.files import read_yaml
 from tests.mermaid import mermaid_blocks, mermaid_parse_errors
 from tools.workspace import REPO, pipeline_env
 
-PROJECT_PACKAGES = ("stages", "keras_blobs")
+PROJECT_PACKAGES = ("stages", "pipeline")
 
 
 def read_project_yaml(name):
@@ -83,22 +83,20 @@ def test_the_import_walk_finds_lazy_and_package_imports():
     assert {
         "stages/__init__.py",
         "stages/train.py",
-        "keras_blobs/keras_model.py",
-        "keras_blobs/cpu.py",
-        "keras_blobs/__init__.py",
+        "pipeline/keras_model.py",
+        "pipeline/cpu.py",
+        "pipeline/__init__.py",
     } <= files
-    assert "keras_blobs/drawing.py" not in files
+    assert "pipeline/drawing.py" not in files
 
 
 def test_a_removed_module_dependency_is_named(tmp_path, monkeypatch):
     # What a user sees who deletes a line from a stage's deps.
     name, module, deps = next(s for s in stage_definitions() if s[0] == "train")
     with pytest.raises(
-        AssertionError, match=r"dvc.yaml stage train: missing deps \['keras_blobs/tables.py'\]"
+        AssertionError, match=r"dvc.yaml stage train: missing deps \['pipeline/tables.py'\]"
     ):
-        test_each_stage_lists_exactly_the_code_it_runs(
-            name, module, deps - {"keras_blobs/tables.py"}
-        )
+        test_each_stage_lists_exactly_the_code_it_runs(name, module, deps - {"pipeline/tables.py"})
 
 
 def expected_charts(experiments):

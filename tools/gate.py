@@ -20,7 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from keras_blobs.files import write_text
+from pipeline.files import write_text
 from tools.gate_compare import (
     WORKSPACE,
     Side,

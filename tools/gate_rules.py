@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ruamel.yaml import YAMLError
 
-from keras_blobs.files import read_yaml
+from pipeline.files import read_yaml
 
 DIRECTIONS = ("higher", "lower")
 # How much worse a metric may get (absolutely, in % of the base value), named for its direction.

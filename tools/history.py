@@ -15,7 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from keras_blobs.files import write_text
+from pipeline.files import write_text
 from tools import charts
 from tools.gate_compare import WORKSPACE, format_value, markdown_table, side_from_dvc
 from tools.gate_rules import GateError, load_rules, one_line

@@ -1,7 +1,7 @@
 """`make mutate`: mutation testing of the covered modules with mutmut, then docs/mutation.md.
 
 The covered modules are `[tool.mutmut] only_mutate` in pyproject.toml; each module's mutants
-run only its mirrored unit test file (keras_blobs/files.py -> tests/keras_blobs/test_files.py).
+run only its mirrored unit test file (pipeline/files.py -> tests/pipeline/test_files.py).
 A surviving mutant that cannot change behaviour is listed with its reason in
 tests/mutation_equivalents.yaml, keyed by module, function, original line and mutated line (not
 by mutmut's numbering); every other survivor is a gap. Exits 1 if a module's tests kill fewer
@@ -18,7 +18,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from keras_blobs.files import read_yaml, write_text
+from pipeline.files import read_yaml, write_text
 
 REPO = Path(__file__).resolve().parents[1]
 EQUIVALENTS = REPO / "tests" / "mutation_equivalents.yaml"
@@ -28,7 +28,7 @@ DETECTED = {"killed", "timeout"}  # a mutant that makes the tests hang is caught
 
 
 def mirrored_test(module):
-    """keras_blobs/files.py -> tests/keras_blobs/test_files.py"""
+    """pipeline/files.py -> tests/pipeline/test_files.py"""
     path = Path(module)
     return str(Path("tests", path.parent, f"test_{path.name}"))
 
@@ -47,7 +47,7 @@ def run_mutmut(max_children):
     """
     from mutmut import configuration
 
-    for name in [n for n in sys.modules if n.partition(".")[0] in ("keras_blobs", "tools")]:
+    for name in [n for n in sys.modules if n.partition(".")[0] in ("pipeline", "tools")]:
         del sys.modules[name]
     shutil.rmtree("mutants", ignore_errors=True)
     cfg = configuration.config()

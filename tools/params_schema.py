@@ -1,4 +1,4 @@
-"""Write params.schema.json, the JSON Schema of params.yaml, from keras_blobs.settings' models.
+"""Write params.schema.json, the JSON Schema of params.yaml, from pipeline.settings' models.
 
 params.yaml names it in its first line, so an editor with a YAML language server checks
 keys and values as they are typed and shows each key's description. The file is committed;
@@ -11,8 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
-from keras_blobs.files import write_text
-from keras_blobs.settings import Params
+from pipeline.files import write_text
+from pipeline.settings import Params
 
 COMMAND = "python -m tools.params_schema --out params.schema.json"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import vl_convert
 
-from keras_blobs.files import write_text
+from pipeline.files import write_text
 
 VEGA_LITE_VERSION = "5.21"
 

@@ -1,6 +1,6 @@
 """CI's reproduction check: did `make repro` rewrite any committed output, and where did it start?
 
-On an x86-64-v3 machine (the reference kind, keras_blobs/cpu.py) every output must come out with
+On an x86-64-v3 machine (the reference kind, pipeline/cpu.py) every output must come out with
 the committed hash. When some do not, this names each output that changed and the first
 stage, in pipeline order, whose outputs changed: the stage to look at, since every later
 difference may only follow from it. Elsewhere bytes are not promised, and the check says so
@@ -16,8 +16,8 @@ import sys
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-from keras_blobs.cpu import describe, is_reference, x86_features
-from keras_blobs.files import parse_yaml
+from pipeline.cpu import describe, is_reference, x86_features
+from pipeline.files import parse_yaml
 
 # A dvc.lock as read_lock returns it: {stage: {"deps" | "outs": {path: md5 or None}}}.
 Lock = dict[str, dict[str, dict[str, str | None]]]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from keras_blobs.files import read_yaml
+from pipeline.files import read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -28,9 +28,9 @@ def pipeline_env() -> dict[str, str]:
 
 
 def without_kernel_caps(env: dict[str, str]) -> dict[str, str]:
-    """``env`` without any CPU-kernel cap (keras_blobs.cpu) this process chose for its own CPU,
+    """``env`` without any CPU-kernel cap (pipeline.cpu) this process chose for its own CPU,
     so that a stage started with it chooses them for the CPU it runs on."""
-    from keras_blobs.cpu import kernel_caps
+    from pipeline.cpu import kernel_caps
 
     for name in kernel_caps("x86_64", {"avx2", "fma"}):  # every cap a stage may set
         env.pop(name, None)

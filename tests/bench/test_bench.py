@@ -8,15 +8,15 @@ import pytest
 
 from bench import pipeline, report, scale, stats
 from bench.repo import bench_env, run_timed
-from keras_blobs import cpu
-from keras_blobs.files import read_yaml
+from pipeline import cpu
+from pipeline.files import read_yaml
 from tools.workspace import REPO, get_param, set_params, stage_commands
 
 IMPORTTIME_LOG = """\
 import time: self [us] | cumulative | imported package
 import time:       100 |        100 |     tensorflow.python
 import time:       200 |        300 |   tensorflow
-import time:        50 |        350 | keras_blobs.keras_model
+import time:        50 |        350 | pipeline.keras_model
 import time:        40 |         40 | numpy
 import time:        10 |         10 |   keras.src
 import time:        20 |         30 | keras
@@ -47,7 +47,7 @@ def test_markdown_table():
 
 def test_import_seconds_counts_each_package_once_wherever_it_was_imported():
     assert stats.import_seconds(IMPORTTIME_LOG) == pytest.approx((350 + 40 + 30) / 1e6)
-    # TensorFlow inside keras_blobs.keras_model's import, and Keras at the top, are both found.
+    # TensorFlow inside pipeline.keras_model's import, and Keras at the top, are both found.
     assert stats.import_seconds(IMPORTTIME_LOG, scale.TENSORFLOW) == pytest.approx(330 / 1e6)
 
 
@@ -175,7 +175,7 @@ def test_kernels_section_without_avx512_shows_the_pinned_side_only():
 
 def test_training_comparison_gives_identical_weights():
     from bench import training
-    from keras_blobs.settings import load_params
+    from pipeline.settings import load_params
 
     experiment = training.shrink(
         load_params(REPO / "params.yaml")["blobs4"], n_samples=200, epochs=1

@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from keras_blobs import activations, tables
+from pipeline import activations, tables
 from stages import evaluate
 
 # Four test points, three classes; the model gets the third one wrong.

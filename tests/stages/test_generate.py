@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from keras_blobs import tables
-from keras_blobs.settings import BlobsData, CurveData
+from pipeline import tables
+from pipeline.settings import BlobsData, CurveData
 from stages import generate
 
 

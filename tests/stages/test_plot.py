@@ -6,8 +6,8 @@ import pytest
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.figure import Figure
 
-from keras_blobs import drawing, inference, tables
-from keras_blobs.settings import Plot
+from pipeline import drawing, inference, tables
+from pipeline.settings import Plot
 from stages import plot
 
 # A linear softmax classifier on 2 features, 3 classes: class j wins in its own third of the plane.

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from keras_blobs import tables
-from keras_blobs.settings import Split
+from pipeline import tables
+from pipeline.settings import Split
 from stages import split
 
 

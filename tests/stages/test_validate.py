@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from keras_blobs import settings
-from keras_blobs.files import read_yaml
+from pipeline import settings
+from pipeline.files import read_yaml
 from stages import validate
 from tools.workspace import REPO
 

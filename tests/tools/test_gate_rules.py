@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from keras_blobs.files import read_yaml
+from pipeline.files import read_yaml
 from tools import gate_rules
 from tools.gate_rules import GateError
 from tools.workspace import REPO

@@ -2,15 +2,15 @@
 
 import tomllib
 
-from keras_blobs.files import read_yaml
+from pipeline.files import read_yaml
 from tools import mutate
 from tools.workspace import REPO
 
 
 def test_each_covered_module_has_its_mirrored_unit_test_file():
     covered = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mutmut"]["only_mutate"]
-    assert "keras_blobs/settings.py" in covered
-    assert mutate.mirrored_test("keras_blobs/files.py") == "tests/keras_blobs/test_files.py"
+    assert "pipeline/settings.py" in covered
+    assert mutate.mirrored_test("pipeline/files.py") == "tests/pipeline/test_files.py"
     assert mutate.mirrored_test("tools/gate.py") == "tests/tools/test_gate.py"
     assert [m for m in covered if not (REPO / mutate.mirrored_test(m)).is_file()] == []
 

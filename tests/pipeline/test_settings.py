@@ -1,4 +1,4 @@
-"""keras_blobs.settings: params.yaml to typed, frozen settings; one-line errors for bad values."""
+"""pipeline.settings: params.yaml to typed, frozen settings; one-line errors for bad values."""
 
 import copy
 import json
@@ -8,9 +8,9 @@ from typing import Annotated
 import pytest
 from pydantic import BaseModel, Strict, TypeAdapter, ValidationError
 
-from keras_blobs import settings
-from keras_blobs.errors import SettingsError
-from keras_blobs.files import read_yaml
+from pipeline import settings
+from pipeline.errors import SettingsError
+from pipeline.files import read_yaml
 from stages import cli
 from tools.workspace import REPO
 

@@ -10,7 +10,7 @@ from matplotlib.colors import ListedColormap
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from keras_blobs.settings import Plot
+    from pipeline.settings import Plot
 
 
 def class_colors(n_classes: int) -> list[tuple[float, float, float, float]]:

@@ -1,4 +1,4 @@
-"""keras_blobs.keras_model: build, compile, train (seeded), save byte-stably, load safely."""
+"""pipeline.keras_model: build, compile, train (seeded), save byte-stably, load safely."""
 
 import math
 import zipfile
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from keras_blobs import keras_model
-from keras_blobs.errors import PipelineError
-from keras_blobs.settings import OPTIMIZERS, Model, Train
+from pipeline import keras_model
+from pipeline.errors import PipelineError
+from pipeline.settings import OPTIMIZERS, Model, Train
 
 # Keras' own save path (TF variables through np.array) warns under NumPy 2; not this project's code.
 pytestmark = pytest.mark.filterwarnings(

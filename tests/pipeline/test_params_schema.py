@@ -1,4 +1,4 @@
-"""params.schema.json: generated from keras_blobs.settings, committed, and right about params.yaml."""
+"""params.schema.json: generated from pipeline.settings, committed, and right about params.yaml."""
 
 import copy
 import json
@@ -6,7 +6,7 @@ import json
 import jsonschema
 import pytest
 
-from keras_blobs.files import read_yaml
+from pipeline.files import read_yaml
 from tools import params_schema
 from tools.workspace import REPO
 
@@ -33,7 +33,7 @@ def schema_errors(schema, params):
 
 def test_the_committed_schema_is_up_to_date():
     assert SCHEMA_FILE.read_text() == params_schema.schema_text(), (
-        f"params.schema.json is out of date with keras_blobs/settings.py: run `{params_schema.COMMAND}`"
+        f"params.schema.json is out of date with pipeline/settings.py: run `{params_schema.COMMAND}`"
     )
 
 

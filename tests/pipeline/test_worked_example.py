@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keras_blobs import worked_example
+from pipeline import worked_example
 
 # A linear softmax classifier with 4 features and 3 classes, as in the text (W is 3 x 4).
 W = np.array([[0.2, -0.5, 0.1, 2.0], [1.5, 1.3, 2.1, 0.0], [0.0, 0.25, 0.2, -0.3]])

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from keras_blobs import cpu
+from pipeline import cpu
 from tests.conftest import dvc_env
 
 V3 = {"avx2", "fma"}
@@ -99,7 +99,7 @@ class Watch:
         return None
 sys.meta_path.insert(0, Watch())
 import stages.train
-from keras_blobs import keras_model
+from pipeline import keras_model
 import numpy, threadpoolctl
 from numpy._core._multiarray_umath import __cpu_features__ as features
 blas = [lib for lib in threadpoolctl.threadpool_info() if lib["internal_api"] == "openblas"]
@@ -128,7 +128,7 @@ def test_a_stage_process_has_the_caps_before_numpy_and_tensorflow_load():
         [
             sys.executable,
             "-c",
-            "import stages.train; import keras_blobs.keras_model as m, numpy as np;"
+            "import stages.train; import pipeline.keras_model as m, numpy as np;"
             "m.keras.ops.matmul(np.ones((8, 8), 'float32'), np.ones((8, 8), 'float32'))",
         ],
         env=env,

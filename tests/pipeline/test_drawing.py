@@ -1,4 +1,4 @@
-"""keras_blobs.drawing: the palette, the boundary grid and the drawing helpers (on Agg axes)."""
+"""pipeline.drawing: the palette, the boundary grid and the drawing helpers (on Agg axes)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from keras_blobs import drawing
-from keras_blobs.settings import Plot
+from pipeline import drawing
+from pipeline.settings import Plot
 from stages import plot  # noqa: F401  (selects the Agg backend before pyplot loads)
 
 

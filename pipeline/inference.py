@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from keras_blobs.activations import ACTIVATIONS
-from keras_blobs.errors import InputError
-from keras_blobs.files import StrPath, read_json
+from pipeline.activations import ACTIVATIONS
+from pipeline.errors import InputError
+from pipeline.files import StrPath, read_json
 
 
 def scores(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ Regression tables hold the noisy target in ``y`` and the noise-free one in ``y_o
 import numpy as np
 import pandas as pd
 
-from keras_blobs.errors import InputError
-from keras_blobs.files import StrPath, write_atomic
+from pipeline.errors import InputError
+from pipeline.files import StrPath, write_atomic
 
 
 def make_table(

@@ -1,4 +1,4 @@
-"""keras_blobs.inference: the NumPy forward pass, checked by hand and against Keras itself."""
+"""pipeline.inference: the NumPy forward pass, checked by hand and against Keras itself."""
 
 import json
 import re
@@ -6,9 +6,9 @@ import re
 import numpy as np
 import pytest
 
-from keras_blobs import activations, inference
-from keras_blobs.errors import InputError
-from keras_blobs.settings import Model
+from pipeline import activations, inference
+from pipeline.errors import InputError
+from pipeline.settings import Model
 
 # A 1-layer (linear softmax) and a 2-layer (relu hidden) model, small enough to check by hand.
 W1 = [[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]  # 2 features -> 3 classes
@@ -131,8 +131,8 @@ def test_cross_entropy_is_minus_log_softmax_of_the_true_class_per_point():
 
 @pytest.fixture(scope="module")
 def keras_model():
-    """keras_blobs.keras_model, imported only by the tests that need TensorFlow."""
-    from keras_blobs import keras_model
+    """pipeline.keras_model, imported only by the tests that need TensorFlow."""
+    from pipeline import keras_model
 
     return keras_model
 

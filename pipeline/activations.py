@@ -1,7 +1,7 @@
 """The activations a model may use, in NumPy: the one list both settings and inference use.
 
-Each is Keras' activation of that name (tests/keras_blobs/test_inference.py checks them), so
-keras_blobs.settings allows exactly these names and keras_blobs.inference computes them.
+Each is Keras' activation of that name (tests/pipeline/test_inference.py checks them), so
+pipeline.settings allows exactly these names and pipeline.inference computes them.
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """Keras models: build, compile, train, save byte-stably and export the weights.
 
 This is the only module that imports TensorFlow (about 4-5 s per process), so only
-the train stage pays for it; evaluation and plotting use keras_blobs.inference.
+the train stage pays for it; evaluation and plotting use pipeline.inference.
 """
 
 import json
@@ -19,11 +19,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_blobs.errors import DivergedError, PipelineError
-from keras_blobs.files import StrPath, write_atomic
+from pipeline.errors import DivergedError, PipelineError
+from pipeline.files import StrPath, write_atomic
 
 if TYPE_CHECKING:
-    from keras_blobs import settings
+    from pipeline import settings
 
 LOSSES = {"classification": "categorical_crossentropy", "regression": "mean_squared_error"}
 # Inside a .keras zip, what changes from one save to the next while the model does not.

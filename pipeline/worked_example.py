@@ -4,7 +4,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_blobs import activations, inference
+from pipeline import activations, inference
 
 
 def cross_entropy(p_true: float) -> float:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from keras_blobs.errors import InputError
+from pipeline.errors import InputError
 
 # A file path as the stages pass it: a command-line string or a Path.
 StrPath = str | os.PathLike[str]

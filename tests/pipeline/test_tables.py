@@ -1,4 +1,4 @@
-"""keras_blobs.tables: the Parquet tables every stage reads and writes, and their checks."""
+"""pipeline.tables: the Parquet tables every stage reads and writes, and their checks."""
 
 import re
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from keras_blobs import tables
-from keras_blobs.errors import InputError
+from pipeline import tables
+from pipeline.errors import InputError
 
 
 def labelled_table(n=12, n_classes=3, with_onehot=True):

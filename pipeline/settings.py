@@ -29,9 +29,9 @@ from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 from ruamel.yaml import YAMLError
 
-from keras_blobs import activations
-from keras_blobs.errors import SettingsError
-from keras_blobs.files import read_yaml
+from pipeline import activations
+from pipeline.errors import SettingsError
+from pipeline.files import read_yaml
 
 TASKS = ("classification", "regression")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")

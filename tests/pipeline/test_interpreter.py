@@ -1,4 +1,4 @@
-"""keras_blobs.interpreter: a stage started by a Python without the project's packages."""
+"""pipeline.interpreter: a stage started by a Python without the project's packages."""
 
 import subprocess
 import sys
@@ -6,7 +6,7 @@ from importlib import metadata
 
 import pytest
 
-from keras_blobs import interpreter
+from pipeline import interpreter
 from tools.workspace import REPO
 
 

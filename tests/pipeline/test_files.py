@@ -1,4 +1,4 @@
-"""keras_blobs.files: atomic writes, modes, JSON and the one YAML reader."""
+"""pipeline.files: atomic writes, modes, JSON and the one YAML reader."""
 
 import os
 import stat
@@ -6,8 +6,8 @@ import stat
 import pytest
 from ruamel.yaml.constructor import ConstructorError
 
-from keras_blobs import files
-from keras_blobs.errors import InputError
+from pipeline import files
+from pipeline.errors import InputError
 
 
 @pytest.fixture
