@@ -57,11 +57,31 @@ def _scatter_by_class(
     )
 
 
-def draw_points(ax: "Axes", X: np.ndarray, labels: np.ndarray, n_classes: int) -> None:
+def draw_points(
+    ax: "Axes",
+    X: np.ndarray,
+    labels: np.ndarray,
+    n_classes: int,
+    axis_names: tuple[str, str] = ("x0", "x1"),
+) -> None:
     """Scatter points on the first two features, coloured by class."""
     _scatter_by_class(ax, X, labels, n_classes, s=14, linewidths=0.3)
-    ax.set_xlabel("x0")
-    ax.set_ylabel("x1")
+    ax.set_xlabel(axis_names[0])
+    ax.set_ylabel(axis_names[1])
+
+
+def mark_wrong(ax: "Axes", P: np.ndarray, wrong: np.ndarray) -> None:
+    """A black x over each point whose predicted class is not its true class."""
+    if wrong.any():
+        ax.scatter(
+            P[wrong, 0],
+            _second_feature(P)[wrong],
+            marker="x",
+            color="black",
+            s=30,
+            linewidths=1,
+            label=f"wrong ({int(wrong.sum())})",
+        )
 
 
 def draw_decision_boundary(
@@ -83,12 +103,45 @@ def draw_decision_boundary(
     ax.set_ylim(y_axis[0], y_axis[-1])
 
 
-def draw_class_legend(ax: "Axes", n_classes: int) -> None:
+def draw_class_legend(ax: "Axes", n_classes: int, names: tuple[str, ...] | None = None) -> None:
+    """One entry per class colour, by name ("class 0"... when the classes have none)."""
     colors = class_colors(n_classes)
-    handles = [
-        ax.scatter([], [], color=colors[j], s=14, label=f"class {j}") for j in range(n_classes)
-    ]
+    names = names or tuple(f"class {j}" for j in range(n_classes))
+    handles = [ax.scatter([], [], color=colors[j], s=14, label=names[j]) for j in range(n_classes)]
+    handles += [h for h in ax.collections if str(h.get_label()).startswith("wrong")]
     ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.8)
+
+
+def data_grid(X: np.ndarray, grid_points: int, margin: float = 0.05) -> tuple[np.ndarray, ...]:
+    """A grid_points x grid_points grid over two features' range (plus a margin): its axes and
+    the grid as model inputs (grid_points**2 x 2)."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = (high - low) * margin + (high == low)
+    x_axis = np.linspace(low[0] - pad[0], high[0] + pad[0], grid_points)
+    y_axis = np.linspace(low[1] - pad[1], high[1] + pad[1], grid_points)
+    xx, yy = np.meshgrid(x_axis, y_axis)
+    return x_axis, y_axis, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def draw_predicted_against_actual(
+    ax: "Axes", actual: np.ndarray, predicted: np.ndarray, target: str
+) -> None:
+    """Each test point's prediction against its value, with the line of perfect predictions."""
+    ax.scatter(actual, predicted, s=10, color="tab:blue", edgecolors="black", linewidths=0.2)
+    low, high = min(actual.min(), predicted.min()), max(actual.max(), predicted.max())
+    ax.plot([low, high], [low, high], color="black", linestyle="--", linewidth=1)
+    ax.set_xlabel(f"actual {target}")
+    ax.set_ylabel(f"predicted {target}")
+
+
+def draw_residuals(ax: "Axes", actual: np.ndarray, predicted: np.ndarray, target: str) -> None:
+    """Each test point's residual (actual - predicted) against its prediction."""
+    ax.scatter(
+        predicted, actual - predicted, s=10, color="tab:blue", edgecolors="black", linewidths=0.2
+    )
+    ax.axhline(0, color="black", linestyle="--", linewidth=1)
+    ax.set_xlabel(f"predicted {target}")
+    ax.set_ylabel("residual (actual - predicted)")
 
 
 def draw_regression(

@@ -13,9 +13,20 @@ from pipeline.errors import InputError
 from pipeline.files import StrPath, read_json
 
 
+def standardize(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """The model's standardization of the features, as Keras' Normalization layer computes it
+    (float32, the train split's mean and variance); the features as they are without one."""
+    if "standardize" not in weights:
+        return X
+    layer = weights["standardize"]
+    mean = np.asarray(layer["mean"], dtype=np.float32)
+    scale = np.maximum(np.sqrt(np.asarray(layer["variance"], dtype=np.float32)), layer["epsilon"])
+    return (np.asarray(X, dtype=np.float32) - mean) / scale.astype(np.float32)
+
+
 def scores(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
-    """The last Dense layer's output z = W.x + b (after any hidden layers)."""
-    hidden = X
+    """The last Dense layer's output z = W.x + b (after standardization and hidden layers)."""
+    hidden = standardize(weights, X)
     for layer in weights["layers"]:
         hidden = ACTIVATIONS[layer["activation"]](
             hidden @ np.asarray(layer["kernel"]) + np.asarray(layer["bias"])
@@ -54,11 +65,24 @@ def read_weights(path: StrPath) -> dict[str, Any]:
             width = kernel.shape[1]
         if not weights["layers"] or weights["output_activation"] not in ACTIVATIONS:
             raise ValueError("no layers or unknown output activation")
+        if "standardize" in weights:
+            _check_standardize(weights["standardize"], len(weights["layers"][0]["kernel"]))
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(
             f"{path}: not a weights file written by the train stage ({error})"
         ) from None
     return weights
+
+
+def _check_standardize(layer: dict[str, Any], n_inputs: int) -> None:
+    mean = np.asarray(layer["mean"], dtype=float)
+    variance = np.asarray(layer["variance"], dtype=float)
+    if mean.shape != (n_inputs,) or variance.shape != (n_inputs,):
+        raise ValueError("standardize does not match the first layer")
+    if not (np.isfinite(mean).all() and np.isfinite(variance).all() and (variance >= 0).all()):
+        raise ValueError("non-finite standardize values")
+    if not float(layer["epsilon"]) > 0:
+        raise ValueError("standardize epsilon must be > 0")
 
 
 def check_fits(weights: dict[str, Any], X: np.ndarray, path: StrPath) -> None:

@@ -21,25 +21,34 @@ import tensorflow as tf
 
 from pipeline.errors import DivergedError, PipelineError
 from pipeline.files import StrPath, write_atomic
+from pipeline.tasks import Task
 
 if TYPE_CHECKING:
     from pipeline import settings
 
-LOSSES = {"classification": "categorical_crossentropy", "regression": "mean_squared_error"}
+LOSSES = {Task.CLASSIFICATION: "categorical_crossentropy", Task.REGRESSION: "mean_squared_error"}
+KERAS_METRICS = {Task.CLASSIFICATION: ["accuracy"], Task.REGRESSION: []}
+STANDARDIZE = "standardize"  # the Normalization layer's name
 # Inside a .keras zip, what changes from one save to the next while the model does not.
 _FIXED_DATE_SAVED = "1980-01-01@00:00:00"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def build_model(
-    n_features: int, n_outputs: int, model_settings: "settings.Model"
+    X_train: np.ndarray, n_outputs: int, model_settings: "settings.Model"
 ) -> keras.Sequential:
-    """Hidden Dense layers, then the scores z = W.x + b ("wx_b"), then the output activation.
+    """Standardization if asked (a Normalization layer adapted on X_train), hidden Dense layers,
+    then the scores z = W.x + b ("wx_b"), then the output activation.
 
-    With ``hidden_units: []`` this is the notebook's linear softmax classifier.
+    With ``preprocessing: none`` and ``hidden_units: []`` this is the notebook's linear softmax
+    classifier.
     """
     model = keras.Sequential(name="classifier_or_regressor")
-    model.add(keras.Input(shape=(n_features,)))
+    model.add(keras.Input(shape=(X_train.shape[1],)))
+    if model_settings.preprocessing == STANDARDIZE:
+        standardize = keras.layers.Normalization(name=STANDARDIZE)
+        standardize.adapt(X_train)  # the train split's mean and variance, never the test's
+        model.add(standardize)
     for i, width in enumerate(model_settings.hidden_units):
         model.add(
             keras.layers.Dense(
@@ -52,7 +61,7 @@ def build_model(
 
 
 def compile_model(
-    model: keras.Model, task: str, train_settings: "settings.Train", steps_per_epoch: int
+    model: keras.Model, task: Task, train_settings: "settings.Train", steps_per_epoch: int
 ) -> None:
     """Compile with the named optimizer; one compiled call runs a whole epoch of steps.
 
@@ -65,9 +74,11 @@ def compile_model(
             "config": {"learning_rate": train_settings.learning_rate},
         }
     )
-    metrics = ["accuracy"] if task == "classification" else []
     model.compile(
-        optimizer=optimizer, loss=LOSSES[task], metrics=metrics, steps_per_execution=steps_per_epoch
+        optimizer=optimizer,
+        loss=LOSSES[task],
+        metrics=KERAS_METRICS[task],
+        steps_per_execution=steps_per_epoch,
     )
 
 
@@ -77,7 +88,7 @@ def train_model(
     X_test: np.ndarray,
     Y_test: np.ndarray,
     *,
-    task: str,
+    task: Task,
     model_settings: "settings.Model",
     train_settings: "settings.Train",
     history_path: str,
@@ -90,7 +101,7 @@ def train_model(
     keras.utils.set_random_seed(train_settings.seed)
     tf.config.experimental.enable_op_determinism()
     steps_per_epoch = math.ceil(len(X_train) / train_settings.batch_size)
-    model = build_model(X_train.shape[1], Y_train.shape[1], model_settings)
+    model = build_model(X_train, Y_train.shape[1], model_settings)
     compile_model(model, task, train_settings, steps_per_epoch)
     history = model.fit(
         X_train,
@@ -175,7 +186,8 @@ def load_model(path: StrPath) -> keras.Model:
 def export_weights(model: keras.Model) -> dict[str, Any]:
     """The Dense layers' kernels, biases and activations as plain lists, for NumPy inference."""
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    return {
+    standardize = [layer for layer in model.layers if layer.name == STANDARDIZE]
+    exported = {
         "layers": [
             {
                 "name": layer.name,
@@ -187,3 +199,10 @@ def export_weights(model: keras.Model) -> dict[str, Any]:
         ],
         "output_activation": keras.activations.serialize(model.layers[-1].activation),
     }
+    if standardize:  # x -> (x - mean) / max(sqrt(variance), epsilon), as the layer computes
+        exported[STANDARDIZE] = {
+            "mean": np.asarray(standardize[0].mean).ravel().tolist(),
+            "variance": np.asarray(standardize[0].variance).ravel().tolist(),
+            "epsilon": keras.backend.epsilon(),
+        }
+    return exported

@@ -11,14 +11,16 @@ import json
 import math
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     Strict,
+    Tag,
     TypeAdapter,
     ValidationError,
     WrapValidator,
@@ -32,11 +34,14 @@ from ruamel.yaml import YAMLError
 from pipeline import activations
 from pipeline.errors import SettingsError
 from pipeline.files import read_yaml
+from pipeline.tasks import Task
 
-TASKS = ("classification", "regression")
+TASKS = tuple(Task)
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")
 ACTIVATIONS = tuple(activations.ACTIVATIONS)  # those the NumPy forward pass implements
 SECTIONS = ("data", "split", "model", "train", "plot")
+PREPROCESSING = ("none", "standardize")
+MISSING = ("error", "drop_rows")
 # Bounds on what a setting makes a stage allocate, so a typo fails here and not as a crash.
 # Measured: blobs4 at 4,000,000 x 2 values peaks at 1.86 GB in train (bench/results.md).
 MAX_VALUES = 20_000_000
@@ -45,9 +50,10 @@ MAX_GRID_VALUES = 4_000_000  # 2000 x 2000 for a decision boundary
 # The file each stage reads holds these sections (besides the experiment's name and task).
 STAGE_SECTIONS = {
     "generate": ("data",),
+    "ingest": ("data",),
     "split": ("split",),
     "train": ("model", "train"),
-    "evaluate": (),
+    "evaluate": ("model",),
     "plot": ("plot",),
 }
 
@@ -91,6 +97,11 @@ Centers = Annotated[
     | Annotated[tuple[tuple[Number, ...], ...], Field(min_length=2)],
     _expected("an integer >= 2 (number of classes) or a list of >= 2 centre coordinates"),
 ]
+ColumnName = Annotated[str, Strict(), Field(min_length=1), _expected("a column name")]
+Columns = Annotated[tuple[ColumnName, ...], _expected("a list of column names ([] for none)")]
+Missing = Annotated[Literal[MISSING], _expected("one of " + ", ".join(MISSING))]
+Preprocessing = Annotated[Literal[PREPROCESSING], _expected("one of " + ", ".join(PREPROCESSING))]
+Flag = Annotated[bool, Strict(), _expected("true or false")]
 ExperimentName = Annotated[
     str,
     Field(pattern=r"^[A-Za-z0-9_-]+$"),
@@ -133,18 +144,36 @@ class CurveData:
 
 
 @dataclass(config=_STRICT)
+class TableData:
+    """A table of your own (the file is named in dvc.yaml's `tables`; make experiment adds it)."""
+
+    target: ColumnName
+    """the column to predict; every other column not in drop_columns is a feature"""
+    drop_columns: Columns
+    """columns left out, such as text ids or dates ([] for none)"""
+    missing: Missing
+    """error: a missing value stops the pipeline, naming its row and column; drop_rows: rows
+    with a missing value are left out"""
+
+
+@dataclass(config=_STRICT)
 class Split:
     """The train / test split (scikit-learn's train_test_split)."""
 
     test_size: Fraction
     """the fraction of the samples held out for testing"""
     random_state: Seed
+    stratify: Flag
+    """true: each class keeps its share on both sides (classification only)"""
 
 
 @dataclass(config=_STRICT)
 class Model:
     """Hidden Dense layers, then the output layer's scores and activation."""
 
+    preprocessing: Preprocessing
+    """standardize: a Keras Normalization layer adapted on the train split comes first (part
+    of the model, so evaluate, plot and predict apply it too); none: the features as they are"""
     hidden_units: Widths
     """[] is a linear softmax classifier; [16, 16] adds two layers"""
     hidden_activation: Activation
@@ -158,7 +187,7 @@ class Train:
 
     optimizer: Optimizer
     learning_rate: Positive
-    """0.01 is Keras' default for SGD, as the notebook used it"""
+    """the optimizer's step size (Keras' default for SGD is 0.01)"""
     batch_size: Count
     """at most the training set size"""
     epochs: Count
@@ -174,17 +203,26 @@ class Plot:
     grid_points: Count
 
 
+@dataclass(config=_STRICT)
+class TablePlot:
+    """A table's pictures: its range comes from the data."""
+
+    grid_points: Count
+    """the decision-boundary grid's points per side (two features; more are projected)"""
+
+
 @dataclasses.dataclass(frozen=True)
 class Experiment:
     """One experiment; a stage's settings file carries only the sections it reads."""
 
     name: str
-    task: str
-    data: BlobsData | CurveData | None = None
+    task: Task
+    table: bool = False  # data from a file of the user's (TableData), not generated
+    data: BlobsData | CurveData | TableData | None = None
     split: Split | None = None
     model: Model | None = None
     train: Train | None = None
-    plot: Plot | None = None
+    plot: Plot | TablePlot | None = None
 
 
 def _inconsistencies(experiment: Any) -> list[tuple[str, Any, str]]:
@@ -202,7 +240,9 @@ def _inconsistencies(experiment: Any) -> list[tuple[str, Any, str]]:
         problems.append(("data.n_samples", data.n_samples, expected))
     if isinstance(data, CurveData) and not data.x_min < data.x_max:
         problems.append(("data.x_max", data.x_max, f"a number above x_min={data.x_min}"))
-    if data and split and not too_few:  # n_samples is not judged twice
+    if split and split.stratify and experiment.task == Task.REGRESSION:
+        problems.append(("split.stratify", True, "false for a regression (it has no classes)"))
+    if data and split and hasattr(data, "n_samples") and not too_few:  # judged once
         n_test = math.ceil(split.test_size * data.n_samples)  # scikit-learn's rounding
         n_train = data.n_samples - n_test
         if n_train < 1 or n_test < 1:
@@ -211,29 +251,30 @@ def _inconsistencies(experiment: Any) -> list[tuple[str, Any, str]]:
         elif train and train.batch_size > n_train:
             expected = f"at most the training set size ({n_train})"
             problems.append(("train.batch_size", train.batch_size, expected))
-    if model and experiment.task == "classification" and model.output_activation != "softmax":
+    if model and experiment.task == Task.CLASSIFICATION and model.output_activation != "softmax":
         expected = "softmax for a classification experiment"
         problems.append(("model.output_activation", model.output_activation, expected))
-    if model and experiment.task == "regression" and model.output_activation == "softmax":
+    if model and experiment.task == Task.REGRESSION and model.output_activation == "softmax":
         expected = "an activation other than softmax (one output unit)"
         problems.append(("model.output_activation", model.output_activation, expected))
-    if data and data.n_samples * getattr(data, "n_features", 1) > MAX_VALUES:
+    if hasattr(data, "n_samples") and data.n_samples * getattr(data, "n_features", 1) > MAX_VALUES:
         expected = (
             f"at most {MAX_VALUES:,} values (n_samples x n_features): the train stage "
             f"needs about {BYTES_PER_VALUE} bytes per value, so "
             f"{BYTES_PER_VALUE * MAX_VALUES / 1e9:.1f} GB at the limit"
         )
         problems.append(("data.n_samples", data.n_samples, expected))
-    limit = math.isqrt(MAX_GRID_VALUES) if experiment.task == "classification" else MAX_GRID_VALUES
+    classification = experiment.task == Task.CLASSIFICATION
+    limit = math.isqrt(MAX_GRID_VALUES) if classification else MAX_GRID_VALUES
     if plot and plot.grid_points > limit:
         expected = (
             f"at most {limit:,} (the plot stage predicts all grid_points² points of the "
             f"boundary grid: {limit:,} makes {MAX_GRID_VALUES:,})"
-            if experiment.task == "classification"
+            if classification
             else f"at most {limit:,} (the plot stage predicts every point of the curve)"
         )
         problems.append(("plot.grid_points", plot.grid_points, expected))
-    if plot and not plot.grid_min < plot.grid_max:
+    if isinstance(plot, Plot) and not plot.grid_min < plot.grid_max:
         expected = f"a number above grid_min={plot.grid_min}"
         problems.append(("plot.grid_max", plot.grid_max, expected))
     return sorted(problems, key=lambda problem: SECTIONS.index(problem[0].split(".")[0]))
@@ -262,7 +303,9 @@ class _ExperimentParams(BaseModel):
 class ClassificationParams(_ExperimentParams):
     """A softmax classifier of make_blobs' points."""
 
-    task: Literal["classification"]
+    table: ClassVar[bool] = False
+
+    task: Literal[Task.CLASSIFICATION]
     """classification (data: make_blobs' arguments) | regression (data: a curve)"""
     data: BlobsData
     split: Split
@@ -275,7 +318,9 @@ class ClassificationParams(_ExperimentParams):
 class RegressionParams(_ExperimentParams):
     """A regression of the noisy curve y = 1 / (1 + e^x)."""
 
-    task: Literal["regression"]
+    table: ClassVar[bool] = False
+
+    task: Literal[Task.REGRESSION]
     """classification (data: make_blobs' arguments) | regression (data: a curve)"""
     data: CurveData
     split: Split
@@ -285,7 +330,58 @@ class RegressionParams(_ExperimentParams):
     """the x range and resolution of the fitted curve"""
 
 
-_FULL = {"classification": ClassificationParams, "regression": RegressionParams}
+class TableClassificationParams(_ExperimentParams):
+    """A classifier of a table of your own (a class column of text or integers)."""
+
+    table: ClassVar[bool] = True
+    task: Literal[Task.CLASSIFICATION]
+    """classification | regression"""
+    data: TableData
+    split: Split
+    model: Model
+    train: Train
+    plot: TablePlot
+
+
+class TableRegressionParams(_ExperimentParams):
+    """A regression of a numeric column of a table of your own."""
+
+    table: ClassVar[bool] = True
+    task: Literal[Task.REGRESSION]
+    """classification | regression"""
+    data: TableData
+    split: Split
+    model: Model
+    train: Train
+    plot: TablePlot
+
+
+# Each kind of experiment by its tag: the task, and whether its data is a table of the user's.
+_FULL = {
+    Task.CLASSIFICATION.value: ClassificationParams,
+    Task.REGRESSION.value: RegressionParams,
+    f"table {Task.CLASSIFICATION}": TableClassificationParams,
+    f"table {Task.REGRESSION}": TableRegressionParams,
+}
+
+
+def _kind(raw: Any) -> str | None:
+    """An experiment mapping's tag in _FULL: its task, prefixed by "table " when its data
+    section names a target column (or a stage's settings file says it is a table)."""
+    if not isinstance(raw, dict):
+        return Task.CLASSIFICATION.value  # whose model then says a mapping is expected
+    task = raw.get("task")
+    if task is None:
+        return None
+    data = raw.get("data")
+    table = raw.get("table") is True or isinstance(data, dict) and "target" in data
+    return f"table {task}" if table and task in TASKS else str(task)
+
+
+def _experiments_union(models: dict[str, type]) -> Any:
+    """An experiment of any kind, chosen by its tag (so errors are those of its own kind)."""
+    tagged = tuple(Annotated[model, Tag(tag)] for tag, model in models.items())
+    return Annotated[Union[tagged], Discriminator(_kind)]  # noqa: UP007
 
 
 class Params(BaseModel):
@@ -296,10 +392,7 @@ class Params(BaseModel):
     model_config = ConfigDict(**_STRICT, title="params.yaml")
 
     experiments: Annotated[
-        dict[
-            ExperimentName,
-            Annotated[ClassificationParams | RegressionParams, Field(discriminator="task")],
-        ],
+        dict[ExperimentName, _experiments_union(_FULL)],
         Field(min_length=1, json_schema_extra={"additionalProperties": False}),
         _expected("a mapping of experiment names to experiments", nested=False),
     ]
@@ -310,26 +403,26 @@ class Params(BaseModel):
 def _stage_models(sections: tuple[str, ...]) -> tuple[dict[str, type], TypeAdapter]:
     """Per task, the model of an experiment with only these sections; a validator of both."""
     models = {
-        task: create_model(
+        tag: create_model(
             full.__name__,
             __base__=_ExperimentParams,
+            table=(ClassVar[bool], full.table),
             **{
                 key: (field.annotation, field)
                 for key, field in full.model_fields.items()
                 if key == "task" or key in sections
             },
         )
-        for task, full in _FULL.items()
+        for tag, full in _FULL.items()
     }
-    union = models["classification"] | models["regression"]
-    return models, TypeAdapter(Annotated[union, Field(discriminator="task")])
+    return models, TypeAdapter(_experiments_union(models))
 
 
 def _keys(loc: tuple, models: dict[str, type[_ExperimentParams]], task: str | None) -> list:
     """The keys allowed in the mapping at ``loc``: params, an experiment or its section."""
     if not loc:
         return list(Params.model_fields)
-    model = models.get(task) or models["classification"]
+    model = models.get(task) or models[Task.CLASSIFICATION.value]
     if len(loc) == 2:
         return list(model.model_fields)
     return [field.name for field in dataclasses.fields(model.model_fields[loc[2]].annotation)]
@@ -388,22 +481,31 @@ def _describe(error: ValidationError, models: dict, prefix: tuple = ()) -> str:
 
 
 def _experiment(name: str, validated: _ExperimentParams) -> Experiment:
-    return Experiment(name=name, **dict(validated))
+    return Experiment(name=name, table=validated.table, **dict(validated))
 
 
-def parse_experiment(name: str, raw: Any, sections: tuple[str, ...] = SECTIONS) -> Experiment:
+def parse_experiment(
+    name: str, raw: Any, sections: tuple[str, ...] = SECTIONS, *, table: bool = False
+) -> Experiment:
     """Validate one experiment's raw mapping into an Experiment.
 
     Args:
         name: the experiment's key under ``experiments``.
         raw: its mapping, as read from YAML or JSON.
         sections: the sections that must be present (all of them for params.yaml).
+        table: a stage's settings file says whether the data is a table (its data section,
+            which would say so, is not in every stage's file).
     """
     models, validator = _stage_models(tuple(sections))
+    tag = _kind({**raw, "table": table} if isinstance(raw, dict) else raw)
     try:
-        validated = validator.validate_python(raw)
+        if tag in models:  # validated as its own kind: the key paths carry no union tag
+            validated = models[tag].model_validate(raw)
+        else:
+            validated = validator.validate_python(raw)
     except ValidationError as error:
-        raise SettingsError(_describe(error, models, ("experiments", name))) from None
+        prefix = ("experiments", name, tag) if tag in models else ("experiments", name)
+        raise SettingsError(_describe(error, models, prefix)) from None
     return _experiment(name, validated)
 
 
@@ -428,6 +530,8 @@ def load_params(path: str | Path) -> dict[str, Experiment]:
 def stage_settings(experiment: Experiment, stage: str) -> dict[str, Any]:
     """The JSON-ready mapping a stage reads: name, task and that stage's sections."""
     settings = {"name": experiment.name, "task": experiment.task}
+    if experiment.table:
+        settings["table"] = True
     for section in STAGE_SECTIONS[stage]:
         settings[section] = dataclasses.asdict(getattr(experiment, section))
     return settings
@@ -438,7 +542,8 @@ def read_stage_settings(path: str | Path, stage: str) -> Experiment:
     try:
         raw = json.loads(Path(path).read_text())
         name = raw.pop("name")
-        return parse_experiment(name, raw, STAGE_SECTIONS[stage])
+        table = raw.pop("table", False) is True
+        return parse_experiment(name, raw, STAGE_SECTIONS[stage], table=table)
     except (OSError, ValueError, KeyError, AttributeError, TypeError) as error:
         raise SettingsError(
             f"{path}: not a settings file written by the validate stage ({error})"

@@ -1,10 +1,14 @@
 """The text's worked example, on the trained model: scores, softmax and loss of one point."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline import activations, inference
+from pipeline.tasks import Task
+
+if TYPE_CHECKING:
+    from pipeline.tables import Schema
 
 
 def cross_entropy(p_true: float) -> float:
@@ -25,36 +29,57 @@ def explain_scores(z: np.ndarray, true_class: int) -> dict[str, Any]:
 
 
 def explain_point(
-    weights: dict[str, Any], x: np.ndarray, target: int | float, task: str
+    weights: dict[str, Any], x: np.ndarray, target: int | float, task: Task
 ) -> dict[str, Any]:
     """The worked example for one point of the trained model (classification or regression)."""
-    scores_z = inference.scores(weights, np.asarray(x, dtype=float)[None, :])
-    z = scores_z[0]
-    if task == "classification":
-        example = explain_scores(z, target)
-    else:
-        prediction = float(inference.activate(weights, scores_z)[0, 0])
-        example = {
-            "scores": [float(z[0])],
-            "prediction": prediction,
-            "target": float(target),
-            "squared_error": (prediction - float(target)) ** 2,
-        }
+    X = np.asarray(x, dtype=float)[None, :]
+    scores_z = inference.scores(weights, X)
+    example = EXPLAIN[task](weights, scores_z, target)
+    if "standardize" in weights:
+        example["x_standardized"] = [float(v) for v in inference.standardize(weights, X)[0]]
     return {"x": [float(v) for v in x], **example}
+
+
+def _explain_prediction(
+    weights: dict[str, Any], scores_z: np.ndarray, target: float
+) -> dict[str, Any]:
+    prediction = float(inference.activate(weights, scores_z)[0, 0])
+    return {
+        "scores": [float(scores_z[0, 0])],
+        "prediction": prediction,
+        "target": float(target),
+        "squared_error": (prediction - float(target)) ** 2,
+    }
+
+
+EXPLAIN = {
+    Task.CLASSIFICATION: lambda weights, scores_z, target: explain_scores(scores_z[0], target),
+    Task.REGRESSION: _explain_prediction,
+}
 
 
 def _vector(values):
     return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
 
 
-def worked_example_markdown(example: dict[str, Any], name: str, output_activation: str) -> str:
-    """The worked example as a small Markdown table."""
-    rows = [("x (a test point)", _vector(example["x"]))]
+def worked_example_markdown(
+    example: dict[str, Any], name: str, output_activation: str, schema: "Schema | None" = None
+) -> str:
+    """The worked example as a small Markdown table (a table's features and class by name)."""
+    from_file = schema is not None and schema.from_file
+    x_label = f"x = ({', '.join(schema.features)})" if from_file else "x"
+    rows = [(f"{x_label} (a test point)", _vector(example["x"]))]
+    if "x_standardized" in example:
+        rows.append(("x standardized (train mean and spread)", _vector(example["x_standardized"])))
     if "probabilities" in example:
+        true_class = example["true_class"]
         rows += [
             ("z = W.x + b (scores)", _vector(example["scores"])),
             (f"{output_activation}(z)", _vector(example["probabilities"])),
-            ("true class", str(example["true_class"])),
+            (
+                "true class",
+                f"{true_class} ({schema.classes[true_class]})" if from_file else str(true_class),
+            ),
             ("p_true", f"{example['p_true']:.4f}"),
             ("loss = -log p_true", f"{example['loss']:.4f}"),
         ]

@@ -1,5 +1,9 @@
 """Stage: generate an experiment's dataset (make_blobs, or a noisy logistic curve)."""
 
+from stages.startup import prepare_process
+
+prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
+
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,11 +49,14 @@ def generate_curve(data: CurveData) -> "pd.DataFrame":
     return tables.make_table(x[:, None], y, y_true)
 
 
+# The generator of each kind of synthetic data section (a table of the user's is ingested).
+GENERATORS = {BlobsData: generate_blobs, CurveData: generate_curve}
+
+
 def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "out")
     experiment = read_stage_settings(args.settings, "generate")
-    generate = generate_blobs if experiment.task == "classification" else generate_curve
-    table = generate(experiment.data)
+    table = GENERATORS[type(experiment.data)](experiment.data)
     tables.write_table(table, args.out)
     print(f"{experiment.name}: generated {len(table)} samples")
 

@@ -1,5 +1,9 @@
 """Stage: split an experiment's data into train and test, one-hot encoding the labels."""
 
+from stages.startup import prepare_process
+
+prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
+
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -8,6 +12,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from pipeline import tables
 from pipeline.settings import Split, read_stage_settings
+from pipeline.tasks import Task
 from stages import cli
 
 if TYPE_CHECKING:
@@ -22,34 +27,40 @@ def encode_onehot(y: np.ndarray, n_classes: int) -> np.ndarray:
     return encoder.fit_transform(y.reshape(-1, 1))
 
 
+def with_onehot(part: "pd.DataFrame", n_classes: int) -> "pd.DataFrame":
+    """A classification table with its one-hot columns added."""
+    y = part["y"].to_numpy()
+    oracle = part["y_oracle"].to_numpy() if "y_oracle" in part.columns else None
+    return tables.make_table(tables.features(part), y, oracle, encode_onehot(y, n_classes))
+
+
 def split_table(
-    table: "pd.DataFrame", split: Split, task: str
+    table: "pd.DataFrame", split: Split, task: Task, n_classes: int | None = None
 ) -> tuple["pd.DataFrame", "pd.DataFrame"]:
-    """Split a table; classification tables gain their one-hot columns."""
+    """Split a table (stratified by class if asked); classification tables gain their one-hot
+    columns, for n_classes classes (default: the largest label + 1)."""
     train, test = train_test_split(
-        table, test_size=split.test_size, random_state=split.random_state
+        table,
+        test_size=split.test_size,
+        random_state=split.random_state,
+        stratify=table["y"] if split.stratify else None,
     )
-    if task != "classification":
+    if task == Task.REGRESSION:
         return train, test
-    n_classes = int(table["y"].max()) + 1
-    return tuple(
-        tables.make_table(
-            tables.features(part),
-            part["y"].to_numpy(),
-            part["y_oracle"].to_numpy(),
-            encode_onehot(part["y"].to_numpy(), n_classes),
-        )
-        for part in (train, test)
-    )
+    n_classes = n_classes or int(table["y"].max()) + 1
+    return with_onehot(train, n_classes), with_onehot(test, n_classes)
 
 
 def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "data", "train", "test")
     experiment = read_stage_settings(args.settings, "split")
     table = tables.read_table(args.data, experiment.task)
-    train, test = split_table(table, experiment.split, experiment.task)
-    tables.write_table(train.reset_index(drop=True), args.train)
-    tables.write_table(test.reset_index(drop=True), args.test)
+    schema = tables.read_schema(args.data, table)
+    n_classes = len(schema.classes) if schema.classes else None
+    train, test = split_table(table, experiment.split, experiment.task, n_classes)
+    stored = schema if schema.from_file else None
+    tables.write_table(train.reset_index(drop=True), args.train, stored)
+    tables.write_table(test.reset_index(drop=True), args.test, stored)
     print(f"{experiment.name}: {len(train)} train / {len(test)} test samples")
 
 

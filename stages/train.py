@@ -1,21 +1,45 @@
 """Stage: train an experiment's Keras model on its train split."""
 
+from stages.startup import prepare_process
+
+prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
+
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import tables
 from pipeline.files import write_json
 from pipeline.settings import read_stage_settings
+from pipeline.tasks import Task
 from stages import cli
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+# What the model fits, per task: one-hot labels, or the regression target as a column.
+TARGETS = {
+    Task.CLASSIFICATION: tables.onehot,
+    Task.REGRESSION: lambda table: table[["y"]].to_numpy(),
+}
 
-def targets(table: "pd.DataFrame", task: str) -> "np.ndarray":
-    """What the model fits: one-hot labels, or the regression target as a column."""
-    return tables.onehot(table) if task == "classification" else table[["y"]].to_numpy()
+
+def targets(table: "pd.DataFrame", task: Task) -> "np.ndarray":
+    """What the model fits (TARGETS)."""
+    return TARGETS[task](table)
+
+
+def names(schema: tables.Schema) -> dict:
+    """What predict needs besides the weights: a table's feature and class names (a synthetic
+    table has none, so its weights file keeps its bytes)."""
+    if not schema.from_file:
+        return {}
+    return {
+        "features": list(schema.features),
+        "target": schema.target,
+        "classes": schema.classes,
+        "dropped": list(schema.dropped),
+    }
 
 
 def main() -> None:
@@ -23,6 +47,7 @@ def main() -> None:
     experiment = read_stage_settings(args.settings, "train")
     train = tables.read_table(args.train, experiment.task)
     test = tables.read_table(args.test, experiment.task)
+    schema = tables.read_schema(args.train, train)
     from pipeline import keras_model  # TensorFlow loads only once the inputs are known good
 
     Path(args.history).parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +64,7 @@ def main() -> None:
         history_path=args.history,
     )
     keras_model.save_model(model, args.model)
-    write_json(args.weights, keras_model.export_weights(model))
+    write_json(args.weights, keras_model.export_weights(model) | names(schema))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ change keeps a byte-identical file, so DVC leaves it cached. A bad value fails
 here, before DVC has removed any other stage's outputs.
 """
 
+from stages.startup import prepare_process
+
+prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
+
 import shutil
 from pathlib import Path
 
