@@ -10,32 +10,62 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: setup repro test test-cpus mutate lint format gate history bench repro-check sweep pull share
+.PHONY: help setup repro test test-cpus mutate lint format gate history bench repro-check sweep \
+	pull share experiment predict deps
+
+## Lines starting with two hashes are `make help`'s text: the target below each, and what it does.
+## help: this list of targets
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, part, ": "); \
+		printf "  make %-12s %s\n", part[1], substr($$0, length(part[1]) + 3) }' $(MAKEFILE_LIST)
+
+## setup: create .venv from requirements.txt (if needed) and the offline `dvc plots` page
 setup: $(STAMP) $(PLOTS_TEMPLATE) $(LOCAL_CONFIG)
 
+## repro: run the pipeline (`dvc repro`): only the stages whose inputs changed
 repro: setup
 	dvc repro
 
-# The suite, but for the QEMU runs of the stages as other CPUs (minutes): those are test-cpus.
+## experiment: add a table of your own: NAME=<name> DATA=<file.csv|.parquet> TARGET=<column> [TASK=]
+NAME ?=
+DATA ?=
+TARGET ?=
+TASK ?=
+experiment: setup
+	python -m tools.experiment --name "$(NAME)" --data "$(DATA)" --target "$(TARGET)" --task "$(TASK)"
+
+## predict: predict new rows: NAME=<experiment> IN=<rows.csv|.parquet> OUT=<predictions.csv>
+IN ?=
+OUT ?=
+predict: setup
+	python -m stages.predict --weights "models/$(NAME)/weights.json" --rows "$(IN)" --out "$(OUT)"
+
+## deps: rewrite dvc.yaml's code deps from the stages' imports (a test checks they are true)
+deps: setup
+	python -m tools.dvc_deps --write
+
+## test: the test suite, unit and end-to-end (not the QEMU runs: those are test-cpus)
 test: setup
 	python -m pytest -m "not emulated"
 
-# Every stage of a small pipeline under QEMU as an AMD EPYC, an Intel Haswell and a Sandy
-# Bridge: the same bytes as natively (about 4 minutes; .ci/run runs it).
+## test-cpus: every stage under QEMU as an AMD EPYC, an Intel Haswell and a Sandy Bridge
 test-cpus: setup
 	python -m pytest -m emulated
 
 # Mutation testing (mutmut, a few minutes on 2 cores): each module in pyproject's
 # [tool.mutmut] only_mutate against its mirrored unit test file; scores and survivors in
 # docs/mutation.md (equivalents explained in tests/mutation_equivalents.yaml). Fails under 90%.
+## mutate: mutation testing of the modules that guard results (a few minutes)
 mutate: setup
 	python -m tools.mutate
 
 # Style as a check (CI runs it) and as a fix: ruff's formatter and linter, rules in pyproject.toml.
+## lint: style check (ruff), as CI runs it
 lint: setup
 	ruff format --check .
 	ruff check .
 
+## format: fix style (ruff)
 format: setup
 	ruff format .
 	ruff check --fix .
@@ -46,21 +76,25 @@ format: setup
 BASE ?= HEAD
 GATE_REPORT ?= reports/gate.md
 GATE_PLOTS ?=
+## gate: compare the workspace's metrics with BASE (default HEAD) by gate.yaml's rules
 gate: setup
 	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)"$(if $(GATE_PLOTS), --plots-dir "$(GATE_PLOTS)")
 
 # Each gated metric over the last HISTORY commits of this branch (and the workspace): tables
 # and Mermaid charts, in reports/history.md. The gate's report has the same section.
 HISTORY ?= 20
+## history: each gated metric over the last HISTORY commits, in reports/history.md
 history: setup
 	python -m tools.history --commits $(HISTORY) --base "$(BASE)" --rules gate.yaml --report reports/history.md
 
 # `dvc pull`, after checking that the default remote can hold the data (one line if not).
+## pull: `dvc pull`, with one line if the default remote cannot be reached
 pull: setup
 	python -m tools.pull
 
 # Every run made here, to the DVC remote: `dvc push --run-cache` plus the outputs its run
 # records name, so `dvc repro --pull` in another clone restores experiments and queued runs too.
+## share: push every run made here (experiments and queued runs too) to the DVC remote
 share: setup
 	python -m tools.share
 
@@ -68,15 +102,18 @@ share: setup
 # `dvc exp run --run-all`): make sweep SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03
 SET ?=
 JOBS ?= 2
+## sweep: queue and run a sweep: SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03
 sweep: setup
 	python -m tools.sweep --set "$(SET)" --jobs $(JOBS)
 
 # After `make repro`: on an x86-64-v3 CPU, fail unless every output has its committed hash
 # (naming the outputs that differ and the first stage that made them).
+## repro-check: after make repro, fail unless every output has its committed hash
 repro-check: setup
 	python -m tools.repro_check --base HEAD
 
 # The benchmark against the notebook (about 40 minutes; BENCH_ARGS=--quick for a smoke run).
+## bench: the benchmark against the notebook (about 40 minutes; BENCH_ARGS=--quick)
 bench: setup
 	python -m bench.run $(BENCH_ARGS)
 

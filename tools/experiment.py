@@ -1,0 +1,161 @@
+"""make experiment: add an experiment whose data is a table of your own (CSV or Parquet).
+
+    make experiment NAME=<name> DATA=<file.csv|file.parquet> TARGET=<column> [TASK=...]
+
+Checks the file first (one line per problem, nothing changed), copies it to data/tables/ and
+puts it under DVC (`dvc add`), adds the experiment to params.yaml with a table's defaults,
+names its file in dvc.yaml's `tables` and adds its charts, then prints the next commands.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from pipeline import user_table
+from pipeline.errors import InputError
+from pipeline.tasks import Task
+from tools.workspace import REPO
+
+TABLES_DIR = "data/tables"
+NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def experiment_params(task: Task, target: str) -> dict:
+    """A table experiment's defaults: standardized features into a linear model (softmax for
+    classes, a linear output for a regression), trained by SGD with the notebook's step."""
+    classification = task == Task.CLASSIFICATION
+    return {
+        "task": task.value,
+        "data": {"target": target, "drop_columns": [], "missing": "error"},
+        "split": {"test_size": 0.2, "random_state": 42, "stratify": classification},
+        "model": {
+            "preprocessing": "standardize",
+            "hidden_units": [],
+            "hidden_activation": "relu",
+            "output_activation": "softmax" if classification else "linear",
+        },
+        "train": {
+            "optimizer": "sgd" if classification else "adam",
+            "learning_rate": 0.01 if classification else 0.1,
+            "batch_size": 16,
+            "epochs": 30 if classification else 100,
+            "seed": 0,
+        },
+        "plot": {"grid_points": 100},
+    }
+
+
+def charts(name: str, task: Task) -> list[dict]:
+    """The experiment's charts for dvc.yaml's plots (as the notebook's experiments have)."""
+    history, points = f"models/{name}/history.csv", f"metrics/{name}.points.csv"
+
+    def curve(title, label, columns):
+        return {
+            title: {
+                "template": "linear_points",
+                "x": "epoch",
+                "x_label": "epoch",
+                "y_label": label,
+                "y": {history: columns},
+            }
+        }
+
+    if task == Task.CLASSIFICATION:
+        return [
+            curve(f"{name} loss", "loss", ["loss", "val_loss"]),
+            curve(f"{name} accuracy", "accuracy", ["accuracy", "val_accuracy"]),
+            {
+                f"{name} confusion": {
+                    "template": "confusion",
+                    "x": "actual",
+                    "x_label": "actual class",
+                    "y_label": "predicted class",
+                    "y": {points: "predicted"},
+                }
+            },
+        ]
+    return [
+        curve(f"{name} loss (MSE)", "MSE", ["loss", "val_loss"]),
+        {
+            f"{name} predicted vs actual": {
+                "template": "scatter",
+                "x": "actual",
+                "x_label": "actual",
+                "y_label": "predicted",
+                "y": {points: "predicted"},
+            }
+        },
+    ]
+
+
+def check(name: str, data: Path, target: str, task: str | None, params: dict) -> tuple:
+    """The problems with the request and the file, one line each, and the task chosen."""
+    if not NAME.match(name):
+        return [f"NAME: got {name!r}, expected letters, digits, _ and - (a folder name)"], None
+    if name in params.get("experiments", {}):
+        return [f"NAME: an experiment {name!r} exists already in params.yaml"], None
+    if task is not None and task not in tuple(Task):
+        return [f"TASK: got {task!r}, expected one of {', '.join(Task)}"], None
+    frame = user_table.read_user_file(data)
+    chosen, reason = (Task(task), "as asked") if task else user_table.guess_task(frame, target)
+    problems = user_table.table_problems(
+        frame, target=target, drop_columns=(), missing="error", task=chosen
+    )
+    return [f"{data}: {problem}" for problem in problems], (chosen, reason)
+
+
+def round_trip() -> YAML:
+    yaml = YAML()
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def add_experiment(name: str, data: Path, target: str, task: str | None, root: Path) -> str:
+    """Do it all in ``root``; returns what to print. Raises InputError before changing anything."""
+    yaml = round_trip()
+    params_path, dvc_yaml_path = root / "params.yaml", root / "dvc.yaml"
+    params, pipeline = yaml.load(params_path), yaml.load(dvc_yaml_path)
+    problems, choice = check(name, data, target, task, params)
+    if problems:
+        raise InputError("\n".join(problems))
+    chosen, reason = choice
+    copy = Path(TABLES_DIR) / f"{name}{data.suffix.lower()}"
+    (root / copy).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(data, root / copy)
+    subprocess.run(["dvc", "add", "--quiet", str(copy)], cwd=root, check=True)
+    params["experiments"][name] = experiment_params(chosen, target)
+    variables = next(entry for entry in pipeline["vars"] if "tables" in entry)
+    variables["tables"][name] = str(copy)
+    pipeline["plots"].extend(charts(name, chosen))
+    yaml.dump(params, params_path)
+    yaml.dump(pipeline, dvc_yaml_path)
+    return (
+        f"{name}: {chosen.value} ({reason}); {copy} is tracked by DVC\n"
+        f"next: dvc repro   (then: git add params.yaml dvc.yaml {copy}.dvc "
+        f"{TABLES_DIR}/.gitignore dvc.lock metrics plots && git commit)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--task", default=None)
+    args = parser.parse_args()
+    try:
+        print(add_experiment(args.name, Path(args.data), args.target, args.task or None, REPO))
+    except InputError as error:
+        for line in str(error).split("\n"):
+            print(f"error: {line}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
