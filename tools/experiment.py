@@ -39,11 +39,11 @@ def experiment_params(task: Task, target: str) -> dict:
             "hidden_activation": "relu",
             "output_activation": "softmax" if classification else "linear",
         },
-        "train": {
-            "optimizer": "sgd" if classification else "adam",
-            "learning_rate": 0.01 if classification else 0.1,
+        "train": {  # measured on scikit-learn's breast cancer and diabetes tables
+            "optimizer": "sgd",
+            "learning_rate": 0.01 if classification else 0.001,
             "batch_size": 16,
-            "epochs": 30 if classification else 100,
+            "epochs": 30 if classification else 200,
             "seed": 0,
         },
         "plot": {"grid_points": 100},
