@@ -35,7 +35,11 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def build_model(
-    X_train: np.ndarray, n_outputs: int, model_settings: "settings.Model"
+    n_features: int,
+    n_outputs: int,
+    model_settings: "settings.Model",
+    *,
+    X_train: np.ndarray | None = None,
 ) -> keras.Sequential:
     """Standardization if asked (a Normalization layer adapted on X_train), hidden Dense layers,
     then the scores z = W.x + b ("wx_b"), then the output activation.
@@ -44,7 +48,7 @@ def build_model(
     classifier.
     """
     model = keras.Sequential(name="classifier_or_regressor")
-    model.add(keras.Input(shape=(X_train.shape[1],)))
+    model.add(keras.Input(shape=(n_features,)))
     if model_settings.preprocessing == STANDARDIZE:
         standardize = keras.layers.Normalization(name=STANDARDIZE)
         standardize.adapt(X_train)  # the train split's mean and variance, never the test's
@@ -101,7 +105,7 @@ def train_model(
     keras.utils.set_random_seed(train_settings.seed)
     tf.config.experimental.enable_op_determinism()
     steps_per_epoch = math.ceil(len(X_train) / train_settings.batch_size)
-    model = build_model(X_train, Y_train.shape[1], model_settings)
+    model = build_model(X_train.shape[1], Y_train.shape[1], model_settings, X_train=X_train)
     compile_model(model, task, train_settings, steps_per_epoch)
     history = model.fit(
         X_train,

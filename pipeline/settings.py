@@ -163,22 +163,23 @@ class Split:
     test_size: Fraction
     """the fraction of the samples held out for testing"""
     random_state: Seed
-    stratify: Flag
-    """true: each class keeps its share on both sides (classification only)"""
+    stratify: Flag = False
+    """true: each class keeps its share on both sides (classification only); default false"""
 
 
 @dataclass(config=_STRICT)
 class Model:
     """Hidden Dense layers, then the output layer's scores and activation."""
 
-    preprocessing: Preprocessing
-    """standardize: a Keras Normalization layer adapted on the train split comes first (part
-    of the model, so evaluate, plot and predict apply it too); none: the features as they are"""
     hidden_units: Widths
     """[] is a linear softmax classifier; [16, 16] adds two layers"""
     hidden_activation: Activation
     output_activation: Activation
     """softmax for classification; for regression (one output unit) anything but softmax"""
+    preprocessing: Preprocessing = "none"
+    """standardize: a Keras Normalization layer adapted on the train split comes first (part
+    of the model, so evaluate, plot and predict apply it too); none (the default): the
+    features as they are"""
 
 
 @dataclass(config=_STRICT)

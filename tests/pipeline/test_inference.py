@@ -139,8 +139,14 @@ def keras_model():
 
 def randomise(model, seed):
     """Give every weight (biases included) a random value, so nothing is trivially zero."""
+    import keras
+
     rng = np.random.default_rng(seed)
-    model.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in model.get_weights()])
+    for layer in model.layers:  # not the Normalization layer: its statistics are adapted
+        if isinstance(layer, keras.layers.Dense):
+            layer.set_weights(
+                [rng.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()]
+            )
 
 
 def test_export_weights_layout(keras_model):
@@ -169,12 +175,21 @@ def test_export_weights_layout(keras_model):
         (2, 3, Model((4, 3), "tanh", "softmax")),
         (1, 1, Model((), "relu", "sigmoid")),
         (1, 1, Model((3,), "softplus", "linear")),
+        # Standardized: the Normalization layer adapted on data of other scales and centres.
+        (3, 2, Model((), "relu", "softmax", preprocessing="standardize")),
+        (4, 1, Model((5,), "tanh", "linear", preprocessing="standardize")),
     ],
 )
 def test_predict_matches_keras(keras_model, tmp_path, n_features, n_outputs, model_settings):
-    model = keras_model.build_model(n_features, n_outputs, model_settings)
+    rng = np.random.default_rng(0)
+    scales = np.array([0.001, 30.0, 4000.0, 1.0])[:n_features]
+    X_train = (rng.normal(size=(50, n_features)) * scales + 100.0).astype(np.float32)
+    model = keras_model.build_model(n_features, n_outputs, model_settings, X_train=X_train)
     randomise(model, seed=n_outputs + len(model_settings.hidden_units))
-    X_test = np.random.default_rng(0).normal(scale=2.0, size=(25, n_features)).astype(np.float32)
+    X_test = rng.normal(scale=2.0, size=(25, n_features)).astype(np.float32)
+    if model_settings.preprocessing == "standardize":
+        X_test = X_test * scales.astype(np.float32) + np.float32(100.0)
+        assert "standardize" in keras_model.export_weights(model)
 
     path = write_weights(tmp_path / "weights.json", keras_model.export_weights(model))
     weights = inference.read_weights(path)
@@ -182,6 +197,7 @@ def test_predict_matches_keras(keras_model, tmp_path, n_features, n_outputs, mod
     expected = model.predict(X_test, verbose=0)
     actual = inference.predict(weights, X_test.astype(float))
     assert actual.shape == expected.shape == (25, n_outputs)
+    assert np.isfinite(actual).all()
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
     # The scores are the "wx_b" layer's output.
     import keras

@@ -119,7 +119,7 @@ def test_not_parquet_bytes(tmp_path):
     "columns",
     [
         ["y", "y_oracle"],  # no features
-        ["x0", "x1", "y"],  # no y_oracle
+        ["x0", "x1", "y_oracle"],  # no y
         ["x1", "x0", "y", "y_oracle"],  # features out of order
         ["x0", "x2", "y", "y_oracle"],  # a gap in the features
         ["x0", "x1", "y_oracle", "y"],  # swapped targets
