@@ -7,6 +7,7 @@ a UTF-8 byte-order mark, `,` `;` or tab as the separator, quoted fields, Windows
 """
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,9 @@ def _read_csv(path):
     except csv.Error:
         separator = ","  # a single column
     frame = pd.read_csv(path, sep=separator, engine="pyarrow", encoding="utf-8-sig")
+    header = next(csv.reader(io.StringIO(sample), delimiter=separator))
+    if len(header) == len(frame.columns):
+        frame.columns = header  # the file's names: pandas renames a repeated one (a, a.1)
     if separator == ";":
         frame = frame.apply(_decimal_comma)
     return frame
@@ -63,7 +67,7 @@ def _read_csv(path):
 
 def _decimal_comma(column: pd.Series) -> pd.Series:
     """A text column whose every value is a number written with a decimal comma, as numbers."""
-    if column.dtype != object:
+    if pd.api.types.is_numeric_dtype(column):  # text is "str" (pandas 3), or object
         return column
     values = column.dropna().astype(str)
     converted = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
@@ -157,10 +161,12 @@ def table_problems(
 
 
 def feature_problems(
-    frame: pd.DataFrame, names: list[str], *, missing_hint: str | None
+    frame: pd.DataFrame, names: list[str], *, missing_hint: str | None, drop_hint: bool = True
 ) -> list[str]:
     """Each feature column's problems: values that are not numbers, infinite values, and
-    (unless missing_hint is None: such rows are dropped) missing values."""
+    (unless missing_hint is None: such rows are dropped) missing values. drop_hint: a text
+    column's line says data.drop_columns can leave it out (not for rows to predict: the
+    model was trained with it)."""
     problems = []
     for name in names:
         column = frame[name]
@@ -170,9 +176,10 @@ def feature_problems(
         text = _text_values(column)
         if text.any():
             first = column[text].iloc[0]
+            hint = f"; a text column can be left out with data.drop_columns: [{name}]"
             problems.append(
-                f"column {name!r}: not a number at {_rows(text)} (first: {first!r}); "
-                f"a text column can be left out with data.drop_columns: [{name}]"
+                f"column {name!r}: not a number at {_rows(text)} (first: {first!r})"
+                + (hint if drop_hint else "")
             )
         elif pd.api.types.is_numeric_dtype(column):
             infinite = np.isinf(column.to_numpy(dtype=float))
@@ -281,6 +288,7 @@ def rows_problems(frame: pd.DataFrame, schema: Schema) -> list[str]:
         frame.set_axis(columns, axis=1),
         list(schema.features),
         missing_hint="a model needs every value",
+        drop_hint=False,
     )
 
 

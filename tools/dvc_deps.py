@@ -54,7 +54,9 @@ def code_files(module: str, root: Path = REPO) -> list[str]:
                 files.add(path)
                 todo += imported_modules(path)
     own = str(module_file(module, root).relative_to(root))
-    rest = sorted(str(path.relative_to(root)) for path in files if str(path.relative_to(root)) != own)
+    rest = sorted(
+        str(path.relative_to(root)) for path in files if str(path.relative_to(root)) != own
+    )
     return [own, *rest]
 
 
@@ -77,14 +79,16 @@ def stale_stages(pipeline: dict, root: Path = REPO) -> dict[str, tuple[list, lis
 
 
 def rewrite(pipeline: dict, root: Path = REPO) -> None:
-    """Replace each stage's code deps by the derived list, after its data deps (in place)."""
+    """Replace each stage's code deps by the derived list, after its data deps (in place:
+    the data deps keep their comments, which ruamel keys by position in the list)."""
     for stage in pipeline["stages"].values():
         body = stage.get("do", stage)
         deps = body["deps"]
-        data = [dep for dep in deps if not str(dep).endswith(".py")]
         derived = code_files(stage_module(body), root)
-        del deps[:]
-        deps.extend([*data, *derived])
+        for index in reversed(range(len(deps))):  # one by one: later comments move up
+            if str(deps[index]).endswith(".py"):
+                del deps[index]
+        deps.extend(derived)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from copy import copy as shallow_copy
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -102,7 +103,12 @@ def check(name: str, data: Path, target: str, task: str | None, params: dict) ->
     if task is not None and task not in tuple(Task):
         return [f"TASK: got {task!r}, expected one of {', '.join(Task)}"], None
     frame = user_table.read_user_file(data)
-    chosen, reason = (Task(task), "as asked") if task else user_table.guess_task(frame, target)
+    if task:
+        chosen, reason = Task(task), "as asked"
+    elif target in [str(column) for column in frame.columns]:
+        chosen, reason = user_table.guess_task(frame, target)
+    else:  # no such column: table_problems names it (guess_task would raise KeyError)
+        chosen, reason = Task.CLASSIFICATION, "no target column"
     problems = user_table.table_problems(
         frame, target=target, drop_columns=(), missing="error", task=chosen
     )
@@ -114,6 +120,22 @@ def round_trip() -> YAML:
     yaml.width = 100
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
+
+
+def append(mapping, key: str, value) -> None:
+    """mapping[key] = value, as a new last entry of a round-trip mapping: the blank line or
+    comment lines that followed the last entry (ruamel keeps them on it) follow the new one."""
+    last = next(reversed(mapping), None)
+    mapping[key] = value
+    comment = mapping.ca.items.get(last, [None] * 4)[2]
+    if comment is None:
+        return
+    line, newline, after = comment.value.partition("\n")
+    if after:
+        moved = shallow_copy(comment)
+        moved.value = newline + after
+        comment.value = line + newline
+        mapping.ca.items[key] = [None, None, moved, None]
 
 
 def add_experiment(name: str, data: Path, target: str, task: str | None, root: Path) -> str:
@@ -131,7 +153,7 @@ def add_experiment(name: str, data: Path, target: str, task: str | None, root: P
     subprocess.run(["dvc", "add", "--quiet", str(copy)], cwd=root, check=True)
     params["experiments"][name] = experiment_params(chosen, target)
     variables = next(entry for entry in pipeline["vars"] if "tables" in entry)
-    variables["tables"][name] = str(copy)
+    append(variables["tables"], name, str(copy))
     pipeline["plots"].extend(charts(name, chosen))
     yaml.dump(params, params_path)
     yaml.dump(pipeline, dvc_yaml_path)
