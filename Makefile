@@ -26,13 +26,16 @@ setup: $(STAMP) $(PLOTS_TEMPLATE) $(LOCAL_CONFIG)
 repro: setup
 	dvc repro
 
-## experiment: add a table of your own: NAME=<name> DATA=<file.csv|.parquet> TARGET=<column> [TASK=]
+## experiment: add a table: NAME= DATA=<file.csv|.parquet> TARGET=<column> [TASK= DROP= MISSING=]
 NAME ?=
 DATA ?=
 TARGET ?=
 TASK ?=
+DROP ?=
+MISSING ?= error
 experiment: setup
-	python -m tools.experiment --name "$(NAME)" --data "$(DATA)" --target "$(TARGET)" --task "$(TASK)"
+	python -m tools.experiment --name "$(NAME)" --data "$(DATA)" --target "$(TARGET)" \
+		--task "$(TASK)" --drop "$(DROP)" --missing "$(MISSING)"
 
 ## predict: predict new rows: NAME=<experiment> IN=<rows.csv|.parquet> OUT=<predictions.csv>
 IN ?=

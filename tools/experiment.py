@@ -1,6 +1,7 @@
 """make experiment: add an experiment whose data is a table of your own (CSV or Parquet).
 
     make experiment NAME=<name> DATA=<file.csv|file.parquet> TARGET=<column> [TASK=...]
+                    [DROP=<column>,<column>] [MISSING=error|drop_rows]
 
 Checks the file first (one line per problem, nothing changed), copies it to data/tables/ and
 puts it under DVC (`dvc add`), adds the experiment to params.yaml with a table's defaults,
@@ -19,6 +20,7 @@ from ruamel.yaml import YAML
 
 from pipeline import user_table
 from pipeline.errors import InputError
+from pipeline.settings import MISSING
 from pipeline.tasks import Task
 from tools.workspace import REPO
 
@@ -26,13 +28,15 @@ TABLES_DIR = "data/tables"
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def experiment_params(task: Task, target: str) -> dict:
+def experiment_params(
+    task: Task, target: str, drop: tuple[str, ...] = (), missing: str = "error"
+) -> dict:
     """A table experiment's defaults: standardized features into a linear model (softmax for
     classes, a linear output for a regression), trained by SGD with the notebook's step."""
     classification = task == Task.CLASSIFICATION
     return {
         "task": task.value,
-        "data": {"target": target, "drop_columns": [], "missing": "error"},
+        "data": {"target": target, "drop_columns": list(drop), "missing": missing},
         "split": {"test_size": 0.2, "random_state": 42, "stratify": classification},
         "model": {
             "preprocessing": "standardize",
@@ -94,7 +98,15 @@ def charts(name: str, task: Task) -> list[dict]:
     ]
 
 
-def check(name: str, data: Path, target: str, task: str | None, params: dict) -> tuple:
+def check(
+    name: str,
+    data: Path,
+    target: str,
+    task: str | None,
+    params: dict,
+    drop: tuple[str, ...] = (),
+    missing: str = "error",
+) -> tuple:
     """The problems with the request and the file, one line each, and the task chosen."""
     if not NAME.match(name):
         return [f"NAME: got {name!r}, expected letters, digits, _ and - (a folder name)"], None
@@ -102,6 +114,8 @@ def check(name: str, data: Path, target: str, task: str | None, params: dict) ->
         return [f"NAME: an experiment {name!r} exists already in params.yaml"], None
     if task is not None and task not in tuple(Task):
         return [f"TASK: got {task!r}, expected one of {', '.join(Task)}"], None
+    if missing not in MISSING:
+        return [f"MISSING: got {missing!r}, expected one of {', '.join(MISSING)}"], None
     frame = user_table.read_user_file(data)
     if task:
         chosen, reason = Task(task), "as asked"
@@ -110,9 +124,16 @@ def check(name: str, data: Path, target: str, task: str | None, params: dict) ->
     else:  # no such column: table_problems names it (guess_task would raise KeyError)
         chosen, reason = Task.CLASSIFICATION, "no target column"
     problems = user_table.table_problems(
-        frame, target=target, drop_columns=(), missing="error", task=chosen
+        frame, target=target, drop_columns=drop, missing=missing, task=chosen
     )
-    return [f"{data}: {problem}" for problem in problems], (chosen, reason)
+    lines = [f"{data}: {problem}" for problem in problems]
+    if any("data.drop_columns" in line or "data.missing" in line for line in problems):
+        # The params those lines name do not exist yet: say how to pass them here.
+        lines.append(
+            "make experiment takes DROP=<column>,<column> for data.drop_columns and "
+            "MISSING=drop_rows for data.missing"
+        )
+    return lines, (chosen, reason)
 
 
 def round_trip() -> YAML:
@@ -138,12 +159,20 @@ def append(mapping, key: str, value) -> None:
         mapping.ca.items[key] = [None, None, moved, None]
 
 
-def add_experiment(name: str, data: Path, target: str, task: str | None, root: Path) -> str:
+def add_experiment(
+    name: str,
+    data: Path,
+    target: str,
+    task: str | None,
+    root: Path,
+    drop: tuple[str, ...] = (),
+    missing: str = "error",
+) -> str:
     """Do it all in ``root``; returns what to print. Raises InputError before changing anything."""
     yaml = round_trip()
     params_path, dvc_yaml_path = root / "params.yaml", root / "dvc.yaml"
     params, pipeline = yaml.load(params_path), yaml.load(dvc_yaml_path)
-    problems, choice = check(name, data, target, task, params)
+    problems, choice = check(name, data, target, task, params, drop, missing)
     if problems:
         raise InputError("\n".join(problems))
     chosen, reason = choice
@@ -151,7 +180,7 @@ def add_experiment(name: str, data: Path, target: str, task: str | None, root: P
     (root / copy).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data, root / copy)
     subprocess.run(["dvc", "add", "--quiet", str(copy)], cwd=root, check=True)
-    params["experiments"][name] = experiment_params(chosen, target)
+    params["experiments"][name] = experiment_params(chosen, target, drop, missing)
     variables = next(entry for entry in pipeline["vars"] if "tables" in entry)
     append(variables["tables"], name, str(copy))
     pipeline["plots"].extend(charts(name, chosen))
@@ -170,9 +199,22 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--target", required=True)
     parser.add_argument("--task", default=None)
+    parser.add_argument("--drop", default="", help="columns to leave out, comma-separated")
+    parser.add_argument("--missing", default="error", help="error | drop_rows")
     args = parser.parse_args()
+    drop = tuple(column.strip() for column in args.drop.split(",") if column.strip())
     try:
-        print(add_experiment(args.name, Path(args.data), args.target, args.task or None, REPO))
+        print(
+            add_experiment(
+                args.name,
+                Path(args.data),
+                args.target,
+                args.task or None,
+                REPO,
+                drop,
+                args.missing or "error",
+            )
+        )
     except InputError as error:
         for line in str(error).split("\n"):
             print(f"error: {line}", file=sys.stderr)

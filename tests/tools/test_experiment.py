@@ -62,7 +62,7 @@ def refused(repo, *args):
     """add_experiment's InputError lines, after checking that nothing was changed."""
     before = snapshot(repo)
     with pytest.raises(experiment.InputError) as raised:
-        experiment.add_experiment(*args, repo)
+        experiment.add_experiment(*args[:4], repo, *args[4:])
     assert snapshot(repo) == before
     assert run(["git", "status", "--porcelain"], repo).stdout == ""
     assert not (repo / ".dvc" / "cache").exists()
@@ -84,6 +84,30 @@ def test_a_bad_file_is_refused_with_one_line_per_problem_and_nothing_changed(rep
         "(data.missing: drop_rows drops such rows)",
         f"{data}: column 'kind': classes with fewer than 2 rows, too few to split: "
         "'setosa' (1), 'virginica' (1)",
+        "make experiment takes DROP=<column>,<column> for data.drop_columns and "
+        "MISSING=drop_rows for data.missing",
+    ]
+
+
+def test_drop_and_missing_are_taken_into_the_experiment(repo, tmp_path):
+    data = user_file(
+        tmp_path,
+        "id,petal length,petal width,kind\n"
+        "r1,1.4,,setosa\nr2,4.7,1.4,versicolor\nr3,1.3,0.2,setosa\nr4,4.5,1.5,versicolor\n"
+        "r5,6.0,2.5,virginica\nr6,5.9,2.1,virginica\nr7,1.5,0.1,setosa\n",
+    )
+    printed = experiment.add_experiment("flowers", data, "kind", None, repo, ("id",), "drop_rows")
+
+    assert printed.startswith("flowers: classification")
+    flowers = load_params(repo / "params.yaml")["flowers"]
+    assert flowers.data.drop_columns == ("id",)
+    assert flowers.data.missing == "drop_rows"
+
+
+def test_a_bad_missing_option_is_refused(repo, tmp_path):
+    data = user_file(tmp_path, FLOWERS)
+    assert refused(repo, "flowers", data, "kind", None, (), "skip") == [
+        "MISSING: got 'skip', expected one of error, drop_rows"
     ]
 
 
