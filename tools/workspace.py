@@ -70,10 +70,13 @@ def get_param(repo: str | Path, dotted: str) -> Any:
     return value
 
 
-def _edit_params(repo: str | Path, change: Callable[[Any], Any]) -> Any:
-    """Load params.yaml round trip (comments and layout stay), ``change`` it, write it back."""
-    path = Path(repo) / "params.yaml"
+def _edit_params(repo: str | Path, change: Callable[[Any], Any], name: str = "params.yaml") -> Any:
+    """Load params.yaml (or ``name``) round trip (comments and layout stay), ``change`` it,
+    write it back."""
+    path = Path(repo) / name
     yaml = YAML()
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
     params = yaml.load(path.read_text())
     result = change(params)
     with path.open("w") as out:
@@ -100,8 +103,20 @@ def set_params(repo: str | Path, changes: dict[str, Any], new_keys: bool = False
     _edit_params(repo, change)
 
 
+def _table_outs(pipeline: dict) -> list[str]:
+    """The files of tables that a stage of dvc.yaml writes (the example stage's)."""
+    return [
+        out
+        for stage in pipeline["stages"].values()
+        for out in stage.get("outs", [])
+        if isinstance(out, str) and out.startswith("data/tables/")
+    ]
+
+
 def keep_experiments(repo: str | Path, names: Iterable[str]) -> list[str]:
-    """Drop every experiment but ``names`` from params.yaml; returns the names dropped."""
+    """Drop every experiment but ``names`` from params.yaml, and from dvc.yaml their data
+    stages' vars, their charts and a stage only they read (the example table); returns the
+    names dropped."""
 
     def change(params):
         dropped = [name for name in params["experiments"] if name not in set(names)]
@@ -109,19 +124,45 @@ def keep_experiments(repo: str | Path, names: Iterable[str]) -> list[str]:
             del params["experiments"][name]
         return dropped
 
-    return _edit_params(repo, change)
+    dropped = _edit_params(repo, change)
+
+    def change_pipeline(pipeline):
+        tables = {}
+        for entry in pipeline.get("vars", []):
+            for name in [n for n in entry.get("synthetic") or [] if n in dropped]:
+                entry["synthetic"].remove(name)
+            for name in [n for n in entry.get("tables") or {} if n in dropped]:
+                del entry["tables"][name]
+            tables.update(entry.get("tables") or {})
+        for stage_name, stage in list(pipeline["stages"].items()):
+            outs = {
+                out if isinstance(out, str) else next(iter(out)) for out in stage.get("outs", [])
+            }
+            if (
+                outs
+                and "foreach" not in stage
+                and outs <= {*_table_outs(pipeline)} - {*tables.values()}
+            ):
+                del pipeline["stages"][stage_name]
+        for index in reversed(range(len(pipeline["plots"]))):
+            if next(iter(pipeline["plots"][index])).split(" ")[0] in dropped:
+                del pipeline["plots"][index]
+
+    _edit_params(repo, change_pipeline, "dvc.yaml")
+    return dropped
 
 
 def stage_commands(repo: str | Path, experiment: str) -> dict[str, list[str]]:
-    """Each stage's command for one experiment, from dvc.yaml (``${key}`` filled in)."""
-    stages = read_yaml(Path(repo) / "dvc.yaml")["stages"]
+    """Each stage's command for one experiment, as DVC resolves dvc.yaml (its vars, foreach
+    keys and items): {"validate": [...], "generate": [...], ...}."""
+    from dvc.repo import Repo
+
     commands = {}
-    for name, stage in stages.items():
-        cmd = stage["do"]["cmd"] if "foreach" in stage else stage["cmd"]
-        cmd = cmd.replace("${key}", experiment)
-        if "${" in cmd:
-            raise ValueError(f"dvc.yaml stage {name}: cannot fill in {cmd!r}")
-        commands[name] = shlex.split(cmd)
+    with Repo(str(repo)) as dvc_repo:
+        for stage in dvc_repo.index.stages:
+            base, _, key = stage.name.partition("@")
+            if getattr(stage, "cmd", None) and key in ("", experiment):
+                commands[base] = shlex.split(stage.cmd)
     return commands
 
 

@@ -160,8 +160,12 @@ def test_a_good_csv_becomes_an_experiment(repo, tmp_path):
     params_after = (repo / "params.yaml").read_text()
     assert params_after.startswith(params_before)
     assert read_yaml(repo / "params.yaml")["experiments"]["flowers"] == (
-        experiment.experiment_params(Task.CLASSIFICATION, "kind")
+        experiment.experiment_params(Task.CLASSIFICATION, "kind", n_rows=8)
     )
+    # 8 rows: 6 to train on, one batch of all 6 an epoch, 500 epochs.
+    assert (flowers_batch := read_yaml(repo / "params.yaml")["experiments"]["flowers"]["train"])[
+        "batch_size"
+    ] == 6 and flowers_batch["epochs"] == 500
     flowers = load_params(repo / "params.yaml")["flowers"]
     assert (flowers.task, flowers.table, flowers.data.target) == ("classification", True, "kind")
     assert flowers.split.stratify is True and flowers.model.preprocessing == "standardize"
@@ -225,7 +229,22 @@ def test_a_numeric_target_with_many_values_is_guessed_a_regression(repo, tmp_pat
     houses = load_params(repo / "params.yaml")["houses"]
     assert houses.task == "regression" and houses.split.stratify is False
     assert houses.model.output_activation == "linear"
-    assert (houses.train.learning_rate, houses.train.epochs) == (0.001, 200)
+    # 24 train rows in batches of 16: 2 steps an epoch, so the most epochs allowed.
+    assert (houses.train.optimizer, houses.train.learning_rate) == ("adam", 0.01)
+    assert (houses.train.batch_size, houses.train.epochs) == (16, 500)
+
+
+@pytest.mark.parametrize(
+    "n_rows, size",
+    [
+        (178, (16, 334)),  # wine: 143 train rows, 9 steps an epoch
+        (569, (16, 104)),  # breast cancer: 29 steps an epoch
+        (1_000_000, (512, 2)),  # 800,000 train rows: batches grow until an epoch is <= 3000
+        (2, (1, 500)),  # one train row
+    ],
+)
+def test_training_size_makes_about_3000_steps(n_rows, size):
+    assert experiment.training_size(n_rows) == size
 
 
 def test_a_task_given_is_taken_as_asked(repo, tmp_path):
