@@ -368,14 +368,15 @@ _FULL = {
 
 def _kind(raw: Any) -> str | None:
     """An experiment mapping's tag in _FULL: its task, prefixed by "table " when its data
-    section names a target column (or a stage's settings file says it is a table)."""
+    section has any of a table's keys (or a stage's settings file says it is a table)."""
     if not isinstance(raw, dict):
         return Task.CLASSIFICATION.value  # whose model then says a mapping is expected
     task = raw.get("task")
     if task is None:
         return None
     data = raw.get("data")
-    table = raw.get("table") is True or isinstance(data, dict) and "target" in data
+    table_keys = {field.name for field in dataclasses.fields(TableData)}
+    table = raw.get("table") is True or isinstance(data, dict) and bool(table_keys & set(data))
     return f"table {task}" if table and task in TASKS else str(task)
 
 
@@ -448,36 +449,41 @@ def _locate(problem: dict, prefix: tuple) -> tuple[str, tuple, str | None, dict]
 
 
 def _describe(error: ValidationError, models: dict, prefix: tuple = ()) -> str:
-    """One line per problem pydantic found, in its order.
-
-    A mapping with unknown keys gets one line, for the first of them, and none for its
-    missing keys: that line lists the allowed keys, and a misspelt key is one mistake.
-    """
+    """One line per problem pydantic found, in its order: every unknown key and every missing
+    key at once. An unknown key that is close to a missing one is one mistake, one line."""
     problems = [_locate(problem, prefix) for problem in error.errors()]
-    misspelt = {loc[:-1] for kind, loc, _, _ in problems if kind in _UNKNOWN}
-    lines, reported = [], set()
+    missing = {loc for kind, loc, _, _ in problems if kind == "missing"}
+    guesses = {}  # an unknown key's loc -> the key it is close to
+    for kind, loc, task, _ in problems:
+        if kind in _UNKNOWN:
+            close = difflib.get_close_matches(loc[-1], _keys(loc[:-1], models, task), n=1)
+            guesses[loc] = close[0] if close else None
+    explained = {loc[:-1] + (guess,) for loc, guess in guesses.items() if guess}
+    lines = []
     for kind, loc, task, problem in problems:
         value = problem["input"]
-        if kind in _UNKNOWN or kind == "missing":
-            mapping, key = loc[:-1], f"{_path(loc[:-1])}.{loc[-1]}"
-            if kind == "missing" and mapping not in misspelt:
-                lines.append(f"{key}: missing; every experiment needs it")
-            elif kind in _UNKNOWN and mapping not in reported:
-                reported.add(mapping)
-                allowed = _keys(mapping, models, task)
-                close = difflib.get_close_matches(loc[-1], allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                lines.append(f"{key}: unknown key; {hint}allowed: {', '.join(allowed)}")
+        key = _path(loc)
+        if kind == "missing" and loc not in explained:
+            lines.append(f"{key}: missing; every experiment needs it")
+        elif kind in _UNKNOWN:
+            guess = guesses[loc]
+            allowed = ", ".join(_keys(loc[:-1], models, task))
+            if guess and loc[:-1] + (guess,) in missing:
+                lines.append(f"{key}: unknown key; did you mean {guess!r} (missing)?")
+            elif guess:
+                lines.append(f"{key}: unknown key; did you mean {guess!r}? allowed: {allowed}")
+            else:
+                lines.append(f"{key}: unknown key; allowed: {allowed}")
         elif kind == "union_tag_not_found":
-            lines.append(f"{_path(loc)}.task: missing; every experiment needs it")
+            lines.append(f"{key}.task: missing; every experiment needs it")
         elif kind == "union_tag_invalid":
             expected = "one of " + ", ".join(TASKS)
-            lines.append(f"{_path(loc)}.task: got {value['task']!r}, expected {expected}")
+            lines.append(f"{key}.task: got {value['task']!r}, expected {expected}")
         elif kind in _NOT_A_MAPPING:
             expected = "a mapping with keys " + ", ".join(_keys(loc, models, task))
-            lines.append(f"{_path(loc)}: got {value!r}, expected {expected}")
-        else:  # "expected", from _expected or the checks across keys
-            lines.append(f"{_path(loc)}: got {value!r}, expected {problem['msg']}")
+            lines.append(f"{key}: got {value!r}, expected {expected}")
+        elif kind != "missing":  # "expected", from _expected or the checks across keys
+            lines.append(f"{key}: got {value!r}, expected {problem['msg']}")
     return "\n".join(lines)
 
 
