@@ -77,8 +77,21 @@ def _expected(text: str, nested: bool = True) -> WrapValidator:
 
 
 _MAX_INT = 2**63  # no setting needs a larger integer
-Count = Annotated[int, Strict(), Field(ge=1, le=_MAX_INT), _expected("an integer >= 1")]
-Seed = Annotated[int, Strict(), Field(ge=0, le=_MAX_INT), _expected("an integer >= 0")]
+
+
+def _integral(value: Any) -> Any:
+    """10.0 as 10: DVC takes them for the same param value (it would not rerun a stage for
+    the change), so they must mean the same here too."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Integral = BeforeValidator(_integral)
+Count = Annotated[
+    int, Strict(), Field(ge=1, le=_MAX_INT), Integral, _expected("an integer >= 1")
+]
+Seed = Annotated[
+    int, Strict(), Field(ge=0, le=_MAX_INT), Integral, _expected("an integer >= 0")
+]
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False), _expected("a finite number")]
 Positive = Annotated[
     float, Strict(), Field(gt=0, allow_inf_nan=False), _expected("a finite number > 0")
