@@ -97,35 +97,37 @@ def use_experiments(repo: Path, names=NOTEBOOK_NAMES) -> None:
     dvc.yaml's charts of any other experiment are dropped, so that what a user changed or added
     in the committed files does not reach an end-to-end test.
     """
+    from tests.test_dvc_yaml import experiment_outputs
+
     yaml = YAML()  # round trip: comments and layout stay
     yaml.indent(mapping=2, sequence=4, offset=2)
     path = repo / "params.yaml"
     params = yaml.load(path.read_text())
+    others = [name for name in params["experiments"] if name not in names]
     params["experiments"] = notebook_params(names)["experiments"]
     with path.open("w") as out:
         yaml.dump(params, out)
 
     path = repo / "dvc.yaml"
     pipeline = yaml.load(path.read_text())
+    theirs = {p for name in others for p in experiment_outputs(pipeline, name)}
     charts = pipeline.get("plots") or []
-    kept = [entry for entry in charts if draws_only(entry, names)]
+    kept = [entry for entry in charts if not set(drawn_files(entry)) & theirs]
     if kept != charts:
         pipeline["plots"] = kept
         with path.open("w") as out:
             yaml.dump(pipeline, out)
 
 
-def draws_only(entry: Any, names) -> bool:
-    """Whether a top-level chart of dvc.yaml draws files of the experiments ``names`` only."""
+def drawn_files(entry: Any) -> list[str]:
+    """The data files a top-level chart of dvc.yaml draws."""
     if not isinstance(entry, dict):
-        return True  # a bare file name: not an experiment's chart
-    paths = [path for chart in entry.values() for path in (chart or {}).get("y") or {}]
-    return all(any(path.startswith(experiment_prefixes(n)) for n in names) for path in paths)
-
-
-def experiment_prefixes(name: str) -> tuple[str, str]:
-    """The starts of the paths of an experiment's files that charts draw (dvc.yaml's outs)."""
-    return f"models/{name}/", f"metrics/{name}."
+        return [str(entry)]  # a bare file name
+    files = []
+    for title, chart in entry.items():
+        y = (chart or {}).get("y")
+        files += [title] if y is None else [y] if isinstance(y, str) else list(y)
+    return files
 
 
 # The gate's rules for the notebook's experiments, as the project first committed gate.yaml.

@@ -106,12 +106,27 @@ def test_a_removed_module_dependency_is_named(stage):
         test_each_stage_lists_exactly_the_code_it_runs(name, module, deps | {"stages/x.py"})
 
 
-def expected_charts(experiments):
-    """The history and confusion (or predicted-vs-actual) charts each experiment gets."""
+def experiment_outputs(pipeline, name):
+    """Every path dvc.yaml's stages write for the experiment ``name`` (``${key}`` filled in)."""
+    paths = set()
+    for stage in pipeline["stages"].values():
+        if "foreach" in stage:
+            for section in ("outs", "metrics", "plots"):
+                for out in stage["do"].get(section) or []:
+                    path = out if isinstance(out, str) else next(iter(out))
+                    paths.add(path.replace("${key}", name))
+    return paths
+
+
+def expected_charts(experiments, pipeline=None):
+    """The history and confusion (or predicted-vs-actual) charts each experiment gets, drawn
+    from the files dvc.yaml's stages write for it (the committed dvc.yaml's, by default)."""
+    pipeline = pipeline or read_project_yaml("dvc.yaml")
     charts = {}
     for name, experiment in experiments.items():
-        history = f"models/{name}/history.csv"
-        predictions = f"metrics/{name}.points.csv"
+        outputs = experiment_outputs(pipeline, name)
+        [history] = [path for path in outputs if path.endswith("/history.csv")]
+        [predictions] = [path for path in outputs if path.endswith(".points.csv")]
         if experiment["task"] == "classification":
             charts[f"{name} loss"] = {history: ["loss", "val_loss"]}
             charts[f"{name} accuracy"] = {history: ["accuracy", "val_accuracy"]}
@@ -120,6 +135,41 @@ def expected_charts(experiments):
             charts[f"{name} loss (MSE)"] = {history: ["loss", "val_loss"]}
             charts[f"{name} predicted vs actual"] = {predictions: "predicted"}
     return charts
+
+
+def test_the_expected_charts_draw_the_files_the_stages_write():
+    # Wherever dvc.yaml puts them ("where a file goes" is the user's choice).
+    pipeline = {
+        "stages": {
+            "validate": {"cmd": "v", "outs": ["data/settings"]},
+            "train": {
+                "foreach": "${experiments}",
+                "do": {"cmd": "t", "outs": ["runs/${key}/model.keras", "runs/${key}/history.csv"]},
+            },
+            "evaluate": {
+                "foreach": "${experiments}",
+                "do": {
+                    "cmd": "e",
+                    "outs": [{"out/${key}.points.csv": {"cache": False}}],
+                    "metrics": [{"out/${key}.json": {"cache": False}}],
+                },
+            },
+        }
+    }
+    experiments = {"a": {"task": "classification"}, "b": {"task": "regression"}}
+    assert experiment_outputs(pipeline, "a") == {
+        "runs/a/model.keras",
+        "runs/a/history.csv",
+        "out/a.points.csv",
+        "out/a.json",
+    }
+    assert expected_charts(experiments, pipeline) == {
+        "a loss": {"runs/a/history.csv": ["loss", "val_loss"]},
+        "a accuracy": {"runs/a/history.csv": ["accuracy", "val_accuracy"]},
+        "a confusion": {"out/a.points.csv": "predicted"},
+        "b loss (MSE)": {"runs/b/history.csv": ["loss", "val_loss"]},
+        "b predicted vs actual": {"out/b.points.csv": "predicted"},
+    }
 
 
 def test_every_experiment_has_its_charts_and_no_chart_is_left_over():
