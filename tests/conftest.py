@@ -5,16 +5,15 @@ import subprocess
 
 import pytest
 
+from tests.notebook_params import NOTEBOOK_NAMES, use_experiments
 from tools import plots_template
-from tools.workspace import copy_tracked_files
+from tools.workspace import commit_all, copy_tracked_files
 from tools.workspace import pipeline_env as dvc_env  # the environment `make` gives the pipeline
 
 # The notebook's experiments shrunk so that a cold `dvc repro` of all three takes seconds.
 SMALL = {"data.n_samples": 200, "train.batch_size": 16, "train.epochs": 2, "plot.grid_points": 20}
 SMALL_PARAMS = [
-    f"experiments.{name}.{key}={value}"
-    for name in ("blobs4", "blobs2", "regression")
-    for key, value in SMALL.items()
+    f"experiments.{name}.{key}={value}" for name in NOTEBOOK_NAMES for key, value in SMALL.items()
 ]
 
 
@@ -40,10 +39,13 @@ def copy_project(target):
 
 @pytest.fixture(scope="session")
 def small_pipeline_template(tmp_path_factory):
-    """A repo copy whose params were shrunk with `dvc exp run -S`, run and committed once."""
+    """A repo copy with the notebook's experiments (whatever params.yaml holds now), shrunk
+    with `dvc exp run -S`, run and committed once."""
     repo = tmp_path_factory.mktemp("template") / "repo"
     repo.mkdir()
     copy_project(repo)
+    use_experiments(repo)
+    commit_all(repo, "the notebook's experiments")
     shrink = run(["dvc", "exp", "run", *[arg for p in SMALL_PARAMS for arg in ("-S", p)]], repo)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "small params"], repo)

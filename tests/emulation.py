@@ -18,8 +18,9 @@ import pytest
 from pipeline.cpu import is_reference, x86_features
 from pipeline.files import parse_yaml
 from tests.conftest import SMALL, copy_project, dvc_env, run
+from tests.notebook_params import use_experiments
 from tools.repro_check import pipeline_order, read_lock
-from tools.workspace import keep_experiments, set_params, without_kernel_caps
+from tools.workspace import set_params, without_kernel_caps
 
 QEMU = shutil.which("qemu-x86_64")
 # Small, and with a hidden layer so that the matrix products have more than two terms to add.
@@ -44,7 +45,7 @@ def native(tmp_path_factory):
     repo = tmp_path_factory.mktemp("native") / "repo"
     repo.mkdir()
     copy_project(repo)
-    keep_experiments(repo, EXPERIMENTS)
+    use_experiments(repo, EXPERIMENTS)  # the notebook's, whatever params.yaml holds now
     set_params(
         repo,
         {

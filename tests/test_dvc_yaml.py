@@ -90,21 +90,43 @@ def test_the_import_walk_finds_lazy_and_package_imports():
     assert "pipeline/drawing.py" not in files
 
 
-def test_a_removed_module_dependency_is_named(tmp_path, monkeypatch):
-    # What a user sees who deletes a line from a stage's deps.
-    name, module, deps = next(s for s in stage_definitions() if s[0] == "train")
+@pytest.mark.parametrize("stage", ["train", "plot"])
+def test_a_removed_module_dependency_is_named(stage):
+    # What a user sees who deletes a line from a stage's deps: the line, named.
+    name, module, _ = next(s for s in stage_definitions() if s[0] == stage)
+    deps = code_files(module)
+    dropped = sorted(deps)[-1]
     with pytest.raises(
-        AssertionError, match=r"dvc.yaml stage train: missing deps \['pipeline/tables.py'\]"
+        AssertionError, match=rf"^dvc.yaml stage {stage}: missing deps \['{re.escape(dropped)}'\]"
     ):
-        test_each_stage_lists_exactly_the_code_it_runs(name, module, deps - {"pipeline/tables.py"})
+        test_each_stage_lists_exactly_the_code_it_runs(name, module, deps - {dropped})
+    with pytest.raises(
+        AssertionError, match=rf"^dvc.yaml stage {stage}: deps it never imports \['stages/x.py'\]"
+    ):
+        test_each_stage_lists_exactly_the_code_it_runs(name, module, deps | {"stages/x.py"})
 
 
-def expected_charts(experiments):
-    """The history and confusion (or predicted-vs-actual) charts each experiment gets."""
+def experiment_outputs(pipeline, name):
+    """Every path dvc.yaml's stages write for the experiment ``name`` (``${key}`` filled in)."""
+    paths = set()
+    for stage in pipeline["stages"].values():
+        if "foreach" in stage:
+            for section in ("outs", "metrics", "plots"):
+                for out in stage["do"].get(section) or []:
+                    path = out if isinstance(out, str) else next(iter(out))
+                    paths.add(path.replace("${key}", name))
+    return paths
+
+
+def expected_charts(experiments, pipeline=None):
+    """The history and confusion (or predicted-vs-actual) charts each experiment gets, drawn
+    from the files dvc.yaml's stages write for it (the committed dvc.yaml's, by default)."""
+    pipeline = pipeline or read_project_yaml("dvc.yaml")
     charts = {}
     for name, experiment in experiments.items():
-        history = f"models/{name}/history.csv"
-        predictions = f"metrics/{name}.points.csv"
+        outputs = experiment_outputs(pipeline, name)
+        [history] = [path for path in outputs if path.endswith("/history.csv")]
+        [predictions] = [path for path in outputs if path.endswith(".points.csv")]
         if experiment["task"] == "classification":
             charts[f"{name} loss"] = {history: ["loss", "val_loss"]}
             charts[f"{name} accuracy"] = {history: ["accuracy", "val_accuracy"]}
@@ -113,6 +135,41 @@ def expected_charts(experiments):
             charts[f"{name} loss (MSE)"] = {history: ["loss", "val_loss"]}
             charts[f"{name} predicted vs actual"] = {predictions: "predicted"}
     return charts
+
+
+def test_the_expected_charts_draw_the_files_the_stages_write():
+    # Wherever dvc.yaml puts them ("where a file goes" is the user's choice).
+    pipeline = {
+        "stages": {
+            "validate": {"cmd": "v", "outs": ["data/settings"]},
+            "train": {
+                "foreach": "${experiments}",
+                "do": {"cmd": "t", "outs": ["runs/${key}/model.keras", "runs/${key}/history.csv"]},
+            },
+            "evaluate": {
+                "foreach": "${experiments}",
+                "do": {
+                    "cmd": "e",
+                    "outs": [{"out/${key}.points.csv": {"cache": False}}],
+                    "metrics": [{"out/${key}.json": {"cache": False}}],
+                },
+            },
+        }
+    }
+    experiments = {"a": {"task": "classification"}, "b": {"task": "regression"}}
+    assert experiment_outputs(pipeline, "a") == {
+        "runs/a/model.keras",
+        "runs/a/history.csv",
+        "out/a.points.csv",
+        "out/a.json",
+    }
+    assert expected_charts(experiments, pipeline) == {
+        "a loss": {"runs/a/history.csv": ["loss", "val_loss"]},
+        "a accuracy": {"runs/a/history.csv": ["accuracy", "val_accuracy"]},
+        "a confusion": {"out/a.points.csv": "predicted"},
+        "b loss (MSE)": {"runs/b/history.csv": ["loss", "val_loss"]},
+        "b predicted vs actual": {"out/b.points.csv": "predicted"},
+    }
 
 
 def test_every_experiment_has_its_charts_and_no_chart_is_left_over():
@@ -131,15 +188,16 @@ def test_every_experiment_has_its_charts_and_no_chart_is_left_over():
 
 
 def test_the_readme_draws_the_dag_dvc_draws():
+    readme = (REPO / "README.md").read_text()
+    [target] = re.findall(r"`dvc dag --mermaid (\S+)`", readme)  # the stage the README draws
     dag = subprocess.run(
-        ["dvc", "dag", "--mermaid", "plot@blobs4"],
+        ["dvc", "dag", "--mermaid", target],
         cwd=REPO,
         env=pipeline_env(),
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    readme = (REPO / "README.md").read_text()
     assert dag in mermaid_blocks(readme)
     assert mermaid_parse_errors([dag]) == [None]
 
@@ -170,11 +228,18 @@ def test_training_curves_mark_every_epoch_so_one_epoch_is_a_visible_point():
     assert points_layer["mark"] == {"type": "point", "filled": True, "size": 40}  # ... marks
     assert symbols_drawn("linear_points", 3) == 3
     assert symbols_drawn("linear", 3) < 3  # DVC's own marks only some epochs
-    curves = [
-        chart
+    # Every experiment's training curves (its charts of history.csv), whatever the experiments.
+    curves = {
+        title: chart
         for entry in read_project_yaml("dvc.yaml")["plots"]
-        for chart in entry.values()
+        for title, chart in entry.items()
         if chart.get("x") == "epoch"
-    ]
-    assert len(curves) == 5
-    assert all(chart.get("template") == "linear_points" for chart in curves)
+    }
+    expected = expected_charts(read_project_yaml("params.yaml")["experiments"])
+    histories = {
+        title
+        for title, data in expected.items()
+        if any(path.endswith("/history.csv") for path in data)
+    }
+    assert histories and set(curves) == histories
+    assert all(chart.get("template") == "linear_points" for chart in curves.values())

@@ -1,6 +1,5 @@
 """bench: its helpers, a tiny training comparison, the notebook script and DVC timings."""
 
-import shutil
 import subprocess
 import sys
 
@@ -10,6 +9,8 @@ from bench import pipeline, report, scale, stats
 from bench.repo import bench_env, run_timed
 from pipeline import cpu
 from pipeline.files import read_yaml
+from pipeline.settings import parse_params
+from tests.notebook_params import NOTEBOOK_NAMES, notebook_params, params_text, write_params
 from tools.workspace import REPO, get_param, set_params, stage_commands
 
 IMPORTTIME_LOG = """\
@@ -52,15 +53,46 @@ def test_import_seconds_counts_each_package_once_wherever_it_was_imported():
 
 
 def test_stage_commands_come_from_dvc_yaml():
-    commands = stage_commands(REPO, "blobs4")
+    # Any experiment name: the committed dvc.yaml's commands, whatever its experiments.
+    commands = stage_commands(REPO, "any-name")
     assert set(scale.CHAIN) | {"validate"} <= set(commands)
     for stage in scale.CHAIN:
         assert commands[stage][:3] == ["python", "-m", f"stages.{stage}"]
-        assert any("blobs4" in arg for arg in commands[stage])
+        assert any("any-name" in arg for arg in commands[stage])
+        assert not any("${" in arg for arg in commands[stage])
+
+
+def test_stage_commands_fill_in_the_experiment_and_split_like_a_shell(tmp_path):
+    (tmp_path / "dvc.yaml").write_text(
+        "stages:\n"
+        "  validate:\n"
+        "    cmd: python -m stages.validate --params params.yaml\n"
+        "  train:\n"
+        "    foreach: ${experiments}\n"
+        "    do:\n"
+        "      cmd: >-\n"
+        "        python -m stages.train --settings 'data/${key} x/train.json'\n"
+        "        --model models/${key}/model.keras\n"
+    )
+    assert stage_commands(tmp_path, "e1") == {
+        "validate": ["python", "-m", "stages.validate", "--params", "params.yaml"],
+        "train": [
+            "python",
+            "-m",
+            "stages.train",
+            "--settings",
+            "data/e1 x/train.json",
+            "--model",
+            "models/e1/model.keras",
+        ],
+    }
+    (tmp_path / "dvc.yaml").write_text("stages:\n  s:\n    cmd: run ${item.size}\n")
+    with pytest.raises(ValueError, match=r"dvc.yaml stage s: cannot fill in 'run \$\{item.size\}'"):
+        stage_commands(tmp_path, "e1")
 
 
 def test_set_params_changes_one_value(tmp_path):
-    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    write_params(tmp_path / "params.yaml", notebook_params())
     set_params(tmp_path, {"experiments.blobs4.train.epochs": 11})
     assert get_param(tmp_path, "experiments.blobs4.train.epochs") == 11
     assert get_param(tmp_path, "experiments.blobs2.train.epochs") == 100
@@ -175,11 +207,9 @@ def test_kernels_section_without_avx512_shows_the_pinned_side_only():
 
 def test_training_comparison_gives_identical_weights():
     from bench import training
-    from pipeline.settings import load_params
 
-    experiment = training.shrink(
-        load_params(REPO / "params.yaml")["blobs4"], n_samples=200, epochs=1
-    )
+    # The notebook's blobs4 (bench/notebook.py's values), not params.yaml's, which users change.
+    experiment = training.shrink(parse_params(notebook_params())["blobs4"], n_samples=200, epochs=1)
     results = training.compare_training(experiment, repeats=1)
     assert results["weights_identical"] and results["data_identical"]
     assert [len(digest) for digest in results["weights_sha256"]] == [64]
@@ -226,19 +256,15 @@ def test_the_benchmark_copies_only_the_notebooks_experiments(tmp_path, monkeypat
 
     def copy_with_an_extra_experiment(target):
         workspace.copy_tracked_files(target)
-        params = (target / "params.yaml").read_text()
-        mine = params[params.index("  blobs2:") : params.index("  regression:")]
-        (target / "params.yaml").write_text(params + mine.replace("blobs2:", "mine:", 1))
+        params = notebook_params()
+        params["experiments"]["mine"] = params["experiments"]["blobs2"]
+        (target / "params.yaml").write_text("# Every hyperparameter\n" + params_text(params))
 
     monkeypatch.setattr(run, "copy_tracked_files", copy_with_an_extra_experiment)
     repo = tmp_path / "repo"
     repo.mkdir()
     assert run.copy_notebook_project(repo) == ["mine"]
-    assert list(read_yaml(repo / "params.yaml")["experiments"]) == [
-        "blobs4",
-        "blobs2",
-        "regression",
-    ]
+    assert list(read_yaml(repo / "params.yaml")["experiments"]) == list(NOTEBOOK_NAMES)
     assert "# Every hyperparameter" in (repo / "params.yaml").read_text()  # comments kept
     status = subprocess.run(
         ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True

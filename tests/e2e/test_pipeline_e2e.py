@@ -7,6 +7,7 @@ import stat
 import pytest
 
 from tests.conftest import run
+from tests.notebook_params import NOTEBOOK_NAMES
 from tools.workspace import ran_stages
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +17,7 @@ ALL_STAGES = sorted(
     + [
         f"{stage}@{name}"
         for stage in ("generate", "split", "train", "evaluate", "plot")
-        for name in ("blobs4", "blobs2", "regression")
+        for name in NOTEBOOK_NAMES  # the small pipeline's experiments (tests/conftest.py)
     ]
 )
 

@@ -7,11 +7,14 @@ import pytest
 
 from tests.browser import render_page
 from tests.conftest import run
+from tests.notebook_params import NOTEBOOK_EXPERIMENTS
+from tests.test_dvc_yaml import expected_charts
 from tools.workspace import ran_stages
 
 pytestmark = pytest.mark.e2e
 
-N_CHARTS = 8  # the top-level plots of dvc.yaml
+# The top-level plots of dvc.yaml for the small pipeline's experiments (tests/conftest.py): 8.
+N_CHARTS = len(expected_charts(NOTEBOOK_EXPERIMENTS))
 PICTURES = [
     "blobs2/anatomy",
     "blobs2/decision_boundary",

@@ -1,6 +1,5 @@
 """pipeline.settings: params.yaml to typed, frozen settings; one-line errors for bad values."""
 
-import copy
 import json
 import re
 from typing import Annotated
@@ -12,19 +11,14 @@ from pipeline import settings
 from pipeline.errors import SettingsError
 from pipeline.files import read_yaml
 from stages import cli
+from tests.notebook_params import NOTEBOOK_NAMES, notebook_params, params_text, write_params
 from tools.workspace import REPO
 
 
-@pytest.fixture(scope="module")
-def real_params():
-    """The repository's own params.yaml, as the validate stage reads it."""
-    return read_yaml(REPO / "params.yaml")
-
-
 @pytest.fixture
-def params(real_params):
-    """A private, editable copy of the real params."""
-    return copy.deepcopy(real_params)
+def params():
+    """A private, editable copy of the tests' own params: the notebook's three experiments."""
+    return notebook_params()
 
 
 def set_key(params, dotted, value):
@@ -49,8 +43,8 @@ def parse_error(params):
 # --- valid params ---
 
 
-def test_real_params_parse_into_typed_experiments(real_params):
-    experiments = settings.parse_params(real_params)
+def test_params_parse_into_typed_experiments(params):
+    experiments = settings.parse_params(params)
 
     assert list(experiments) == ["blobs4", "blobs2", "regression"]
     blobs4 = experiments["blobs4"]
@@ -72,8 +66,8 @@ def test_real_params_parse_into_typed_experiments(real_params):
     assert experiments["blobs2"].train.batch_size == 128
 
 
-def test_notebook_values_come_out_typed(real_params):
-    experiments = settings.parse_params(real_params)
+def test_notebook_values_come_out_typed(params):
+    experiments = settings.parse_params(params)
 
     blobs4 = experiments["blobs4"]
     assert isinstance(blobs4.model.hidden_units, tuple)
@@ -93,8 +87,8 @@ def test_notebook_values_come_out_typed(real_params):
     assert regression.model.output_activation == "sigmoid"
 
 
-def test_settings_are_frozen(real_params):
-    blobs4 = settings.parse_params(real_params)["blobs4"]
+def test_settings_are_frozen(params):
+    blobs4 = settings.parse_params(params)["blobs4"]
     with pytest.raises(AttributeError):
         blobs4.train.epochs = 3  # type: ignore[misc]
 
@@ -516,9 +510,20 @@ def test_regression_data_section_uses_the_curve_schema(params):
 # --- load_params ---
 
 
-def test_load_params_reads_the_real_file():
+def test_load_params_reads_a_file_into_the_experiments_it_lists(params, tmp_path):
+    path = write_params(tmp_path / "params.yaml", params)
+    experiments = settings.load_params(path)
+    assert list(experiments) == ["blobs4", "blobs2", "regression"]
+    assert experiments == settings.parse_params(params)
+
+
+def test_the_committed_params_are_valid():
+    # Whatever experiments and values a user gives it, params.yaml must load: one typed
+    # experiment per entry, in the file's order, each named after its key.
+    listed = list(read_yaml(REPO / "params.yaml")["experiments"])
     experiments = settings.load_params(REPO / "params.yaml")
-    assert sorted(experiments) == ["blobs2", "blobs4", "regression"]
+    assert listed and list(experiments) == listed
+    assert all(experiment.name == name for name, experiment in experiments.items())
 
 
 def test_load_params_names_a_missing_or_malformed_file(tmp_path):
@@ -536,8 +541,8 @@ def test_load_params_names_a_missing_or_malformed_file(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def experiments(real_params):
-    return settings.parse_params(real_params)
+def experiments():
+    return settings.parse_params(notebook_params())
 
 
 def test_stage_settings_hold_only_the_stage_sections(experiments):
@@ -561,7 +566,7 @@ def test_stage_settings_hold_only_the_stage_sections(experiments):
 
 
 @pytest.mark.parametrize("stage", list(settings.STAGE_SECTIONS))
-@pytest.mark.parametrize("name", ["blobs4", "blobs2", "regression"])
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
 def test_stage_settings_round_trip_through_json(experiments, tmp_path, stage, name):
     experiment = experiments[name]
     path = tmp_path / f"{stage}.json"
@@ -678,11 +683,11 @@ def test_experiment_names_must_be_safe_folder_names(params, name):
         settings.parse_params(params)
 
 
-def test_params_are_read_as_dvc_writes_them(tmp_path):
+def test_params_are_read_as_dvc_writes_them(params, tmp_path):
     # `dvc exp run -S ...learning_rate=0.00001` writes 1e-05, a string to a YAML 1.1 reader.
-    text = (
-        (REPO / "params.yaml").read_text().replace("learning_rate: 0.01 ", "learning_rate: 1e-05 ")
-    )
+    set_key(params, "blobs4.train.learning_rate", "LEARNING_RATE")
+    text = params_text(params).replace("learning_rate: LEARNING_RATE\n", "learning_rate: 1e-05\n")
+    assert "learning_rate: 1e-05\n" in text
     path = tmp_path / "params.yaml"
     path.write_text(text)
     assert settings.load_params(path)["blobs4"].train.learning_rate == 1e-05
@@ -804,17 +809,15 @@ def test_each_mistake_is_printed_as_its_own_error_line(params, tmp_path, capsys)
     ],
 )
 def test_settings_that_would_allocate_too_much_are_refused_with_the_limit(
-    name, section, key, value, message
+    params, name, section, key, value, message
 ):
-    params = read_yaml(REPO / "params.yaml")
     params["experiments"][name][section][key] = value
     with pytest.raises(SettingsError) as error:
         settings.parse_params(params)
     assert str(error.value) == message
 
 
-def test_the_largest_allowed_grid_and_data_pass():
-    params = read_yaml(REPO / "params.yaml")
+def test_the_largest_allowed_grid_and_data_pass(params):
     params["experiments"]["blobs4"]["plot"]["grid_points"] = 2000
     params["experiments"]["regression"]["plot"]["grid_points"] = 4_000_000
     params["experiments"]["blobs2"]["data"]["n_samples"] = 10_000_000  # x 2 features

@@ -6,14 +6,14 @@ import json
 import pytest
 
 from pipeline import settings
-from pipeline.files import read_yaml
 from stages import validate
-from tools.workspace import REPO
+from tests.notebook_params import notebook_params
 
 
 @pytest.fixture
 def raw_params():
-    return read_yaml(REPO / "params.yaml")
+    """The tests' own params (the notebook's three experiments), as params.yaml is read."""
+    return notebook_params()
 
 
 def snapshot(out_dir):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from pipeline.files import read_yaml
+from tests.notebook_params import NOTEBOOK_GATE
 from tools import gate_rules
 from tools.gate_rules import GateError
 from tools.workspace import REPO
@@ -30,12 +31,38 @@ def test_the_committed_rules_load_and_name_only_metrics_that_exist():
         assert set(metrics) <= set(committed), f"{experiment}: {set(metrics) - set(committed)}"
 
 
-def test_the_committed_rules_hold_the_notebook_targets():
-    rules = gate_rules.load_rules(REPO / "gate.yaml")
-    assert rules["blobs4"]["test_accuracy"].minimum == Decimal("0.92")
-    assert rules["blobs2"]["test_accuracy"].minimum == Decimal("0.99")
-    assert rules["regression"]["test_mse"].maximum == Decimal("0.0125")
-    assert rules["blobs4"]["test_loss"].better == "lower"
+def test_a_rules_file_loads_every_rule_with_its_limits_as_written(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(NOTEBOOK_GATE)  # the notebook's targets, in gate.yaml's layout
+    Rule = gate_rules.Rule
+    assert gate_rules.load_rules(path) == {
+        "blobs4": {
+            "test_accuracy": Rule(
+                "higher",
+                max_worse=Decimal("0.005"),
+                minimum=Decimal("0.92"),
+                significant_at=Decimal("0.05"),
+            ),
+            "test_loss": Rule(
+                "lower",
+                max_worse=Decimal("0.005"),
+                maximum=Decimal("0.1815"),
+                significant_at=Decimal("0.05"),
+            ),
+        },
+        "blobs2": {
+            "test_accuracy": Rule("higher", minimum=Decimal("0.99")),
+            "test_loss": Rule("lower", max_worse_pct=Decimal("10"), significant_at=Decimal("0.05")),
+        },
+        "regression": {
+            "test_mse": Rule(
+                "lower",
+                max_worse_pct=Decimal("5"),
+                maximum=Decimal("0.0125"),
+                significant_at=Decimal("0.05"),
+            )
+        },
+    }
 
 
 def test_a_rule_reads_its_limits_as_exact_decimals():
