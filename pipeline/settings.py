@@ -475,7 +475,7 @@ def _describe(error: ValidationError, models: dict, prefix: tuple = ()) -> str:
     lines = []
     for kind, loc, task, problem in problems:
         value = problem["input"]
-        key = _path(loc)
+        key = f"{_path(loc[:-1])}.{loc[-1]}" if kind in (*_UNKNOWN, "missing") else _path(loc)
         if kind == "missing" and loc not in explained:
             lines.append(f"{key}: missing; every experiment needs it")
         elif kind in _UNKNOWN:

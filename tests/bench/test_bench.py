@@ -53,20 +53,32 @@ def test_import_seconds_counts_each_package_once_wherever_it_was_imported():
 
 
 def test_stage_commands_come_from_dvc_yaml():
-    # Any experiment name: the committed dvc.yaml's commands, whatever its experiments.
-    commands = stage_commands(REPO, "any-name")
-    assert set(scale.CHAIN) | {"validate"} <= set(commands)
-    for stage in scale.CHAIN:
-        assert commands[stage][:3] == ["python", "-m", f"stages.{stage}"]
-        assert any("any-name" in arg for arg in commands[stage])
-        assert not any("${" in arg for arg in commands[stage])
+    # Whatever experiments are committed: each one's chain, as DVC resolves dvc.yaml.
+    for name, experiment in read_yaml(REPO / "params.yaml")["experiments"].items():
+        commands = stage_commands(REPO, name)
+        source = "ingest" if "target" in experiment["data"] else "generate"
+        for stage in ("validate", source, *scale.CHAIN[1:]):
+            assert commands[stage][:3] == ["python", "-m", f"stages.{stage}"]
+            assert not any("${" in arg for arg in commands[stage])
+        for stage in (source, *scale.CHAIN[1:]):
+            assert any(f"/{name}/" in arg for arg in commands[stage]), (name, stage)
 
 
 def test_stage_commands_fill_in_the_experiment_and_split_like_a_shell(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], cwd=tmp_path, check=True
+    )
+    (tmp_path / "params.yaml").write_text("experiments:\n  e1: {}\n  e2: {}\n")
     (tmp_path / "dvc.yaml").write_text(
+        "vars:\n"
+        "  - names: [e1, e2]\n"
         "stages:\n"
         "  validate:\n"
         "    cmd: python -m stages.validate --params params.yaml\n"
+        "  generate:\n"
+        "    foreach: ${names}\n"
+        "    do:\n"
+        "      cmd: python -m stages.generate --out data/${item}/raw.parquet\n"
         "  train:\n"
         "    foreach: ${experiments}\n"
         "    do:\n"
@@ -76,6 +88,7 @@ def test_stage_commands_fill_in_the_experiment_and_split_like_a_shell(tmp_path):
     )
     assert stage_commands(tmp_path, "e1") == {
         "validate": ["python", "-m", "stages.validate", "--params", "params.yaml"],
+        "generate": ["python", "-m", "stages.generate", "--out", "data/e1/raw.parquet"],
         "train": [
             "python",
             "-m",
@@ -86,9 +99,6 @@ def test_stage_commands_fill_in_the_experiment_and_split_like_a_shell(tmp_path):
             "models/e1/model.keras",
         ],
     }
-    (tmp_path / "dvc.yaml").write_text("stages:\n  s:\n    cmd: run ${item.size}\n")
-    with pytest.raises(ValueError, match=r"dvc.yaml stage s: cannot fill in 'run \$\{item.size\}'"):
-        stage_commands(tmp_path, "e1")
 
 
 def test_set_params_changes_one_value(tmp_path):
