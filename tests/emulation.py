@@ -25,6 +25,10 @@ from tools.workspace import set_params, without_kernel_caps
 QEMU = shutil.which("qemu-x86_64")
 # Small, and with a hidden layer so that the matrix products have more than two terms to add.
 EXPERIMENTS = {"blobs4": {**SMALL, "model.hidden_units": [8]}, "regression": SMALL}
+# A table of a user's (scikit-learn's iris as a CSV, through make experiment's code): the ingest
+# stage and the standardization layer, on every CPU too.
+TABLE = "iris"
+TABLE_CHANGES = {"train.epochs": 3}
 
 
 def require_qemu():
@@ -46,16 +50,32 @@ def native(tmp_path_factory):
     repo.mkdir()
     copy_project(repo)
     use_experiments(repo, EXPERIMENTS)  # the notebook's, whatever params.yaml holds now
+    add_table(repo, tmp_path_factory.mktemp("table") / f"{TABLE}.csv")
     set_params(
         repo,
         {
             f"experiments.{name}.{key}": value
-            for name, changes in EXPERIMENTS.items()
+            for name, changes in {**EXPERIMENTS, TABLE: TABLE_CHANGES}.items()
             for key, value in changes.items()
         },
     )
     run(["dvc", "repro"], repo)
     return repo
+
+
+def add_table(repo, csv_path):
+    """The table experiment, added as make experiment adds one."""
+    from stages.example import example_table
+    from tools.experiment import add_experiment
+
+    example_table(TABLE).to_csv(csv_path, index=False)
+    env = dvc_env()
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = env["PATH"]  # add_experiment runs `dvc add`
+    try:
+        add_experiment(TABLE, csv_path, "species", None, repo)
+    finally:
+        os.environ["PATH"] = old_path
 
 
 def in_experiments(stage, experiments):
@@ -114,7 +134,7 @@ def assert_same_bytes(native_repo, tmp_path, model):
     assert len(paths) > 20 and differ == [], f"{model}: these outputs differ: {differ}"
 
 
-def run_emulated(native_repo, tmp_path, model, experiments=tuple(EXPERIMENTS)):
+def run_emulated(native_repo, tmp_path, model, experiments=(*EXPERIMENTS, TABLE)):
     """Run the experiments' stages from scratch under ``qemu-x86_64 -cpu model``.
 
     Returns the copy they ran in and the paths of the files they wrote.

@@ -94,10 +94,10 @@ def use_experiments(repo: Path, names=NOTEBOOK_NAMES) -> None:
     """Give a copy of the project exactly these notebook experiments and their charts.
 
     params.yaml's experiments become the notebook's (its comments outside them stay), and
-    dvc.yaml's charts of any other experiment are dropped, so that what a user changed or added
-    in the committed files does not reach an end-to-end test.
+    dvc.yaml's vars, charts and stages of any other experiment are dropped, so that what a user
+    changed or added in the committed files does not reach an end-to-end test.
     """
-    from tests.test_dvc_yaml import experiment_outputs
+    from tools.workspace import drop_from_pipeline
 
     yaml = YAML()  # round trip: comments and layout stay
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -108,26 +108,7 @@ def use_experiments(repo: Path, names=NOTEBOOK_NAMES) -> None:
     with path.open("w") as out:
         yaml.dump(params, out)
 
-    path = repo / "dvc.yaml"
-    pipeline = yaml.load(path.read_text())
-    theirs = {p for name in others for p in experiment_outputs(pipeline, name)}
-    charts = pipeline.get("plots") or []
-    kept = [entry for entry in charts if not set(drawn_files(entry)) & theirs]
-    if kept != charts:
-        pipeline["plots"] = kept
-        with path.open("w") as out:
-            yaml.dump(pipeline, out)
-
-
-def drawn_files(entry: Any) -> list[str]:
-    """The data files a top-level chart of dvc.yaml draws."""
-    if not isinstance(entry, dict):
-        return [str(entry)]  # a bare file name
-    files = []
-    for title, chart in entry.items():
-        y = (chart or {}).get("y")
-        files += [title] if y is None else [y] if isinstance(y, str) else list(y)
-    return files
+    drop_from_pipeline(repo, others)
 
 
 # The gate's rules for the notebook's experiments, as the project first committed gate.yaml.

@@ -125,6 +125,14 @@ def keep_experiments(repo: str | Path, names: Iterable[str]) -> list[str]:
         return dropped
 
     dropped = _edit_params(repo, change)
+    drop_from_pipeline(repo, dropped)
+    return dropped
+
+
+def drop_from_pipeline(repo: str | Path, dropped: Iterable[str]) -> None:
+    """Remove experiments from dvc.yaml: their names in the vars, their charts, and a stage
+    that writes a table only they read (the example stage)."""
+    dropped = set(dropped)
 
     def change_pipeline(pipeline):
         tables = {}
@@ -149,7 +157,6 @@ def keep_experiments(repo: str | Path, names: Iterable[str]) -> list[str]:
                 del pipeline["plots"][index]
 
     _edit_params(repo, change_pipeline, "dvc.yaml")
-    return dropped
 
 
 def stage_commands(repo: str | Path, experiment: str) -> dict[str, list[str]]:

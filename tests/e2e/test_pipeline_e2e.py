@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -86,6 +87,18 @@ def test_a_new_experiment_with_more_classes_and_features_runs(small_pipeline):
     plot: {grid_min: -15, grid_max: 15, grid_points: 20}
 """
     (small_pipeline / "params.yaml").write_text(params)
+    # Without its name in dvc.yaml's vars, validate says where it goes, and nothing runs.
+    refused = run(["dvc", "repro"], small_pipeline, check=False)
+    assert refused.returncode != 0
+    assert (
+        "error: experiments.blobs5d: not in dvc.yaml's vars; expected its name under "
+        "`synthetic` (the data make_blobs makes)"
+    ) in refused.stdout + refused.stderr
+    pipeline = (small_pipeline / "dvc.yaml").read_text()
+    synthetic = re.search(r"- synthetic: \[(.*)\]", pipeline)
+    (small_pipeline / "dvc.yaml").write_text(
+        pipeline.replace(synthetic.group(0), f"- synthetic: [{synthetic.group(1)}, blobs5d]")
+    )
     output = run(["dvc", "repro"], small_pipeline).stdout
     assert ran_stages(output) == sorted(
         ["validate"]
