@@ -5,7 +5,8 @@ import re
 import pytest
 
 from tests.conftest import copy_project, run
-from tests.tools.test_gate import failure_lines, run_gate
+from tests.gate.helpers import failure_lines
+from tests.gate.test_cli import run_gate
 from tools.workspace import REPO
 
 pytestmark = pytest.mark.e2e
