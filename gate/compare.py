@@ -313,7 +313,7 @@ def same_test_points(base: Side, new: Side, experiment: str, project: Project) -
     """Whether both sides scored the same test points -> (paired, the reason in words)."""
     points = project.points
     if not points.paired:
-        return False, "gate.yaml's project.points has no paired_when"
+        return False, "the project section names no points.paired_when"
     base_points, new_points = base.points[experiment], new.points[experiment]
     settings = [project.experiment_params(side.params, experiment) for side in (base, new)]
     if differ := [

@@ -146,8 +146,8 @@ def _names(source, path, value):
 
 def _metrics_file(source, value):
     path = f"{KEY}.metrics_file"
-    parts = _name(source, path, value).split(PLACEHOLDER)
-    if len(parts) != 2 or "{" in "".join(parts) or "}" in "".join(parts):
+    before, found, after = _name(source, path, value).partition(PLACEHOLDER)
+    if not found or "{" in before + after or "}" in before + after:
         bad_value(source, path, value, f"a path with {PLACEHOLDER} in it once")
     return value
 

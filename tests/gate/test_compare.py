@@ -12,6 +12,7 @@ from gate import rules as gate_rules
 from gate import stats as gate_stats
 from gate.compare import Gap
 from gate.errors import GateError
+from gate.project import Points, Project
 from gate.sides import side_from_dvc
 from tests.gate.helpers import (
     BASE_METRICS,
@@ -678,6 +679,29 @@ def regression_sides(base_points, new_points, base_params=None):
     new = side("workspace", params=params)
     base.points["regression"], new.points["regression"] = base_points, new_points
     return base, new
+
+
+def test_without_paired_when_the_sides_are_never_paired():
+    unpaired = Project(
+        points=Points(".points.csv", {"test_accuracy": "correct"}, "actual", "predicted")
+    )
+    base, new = sides(points([]), points(range(8)))
+    assert gate_compare.same_test_points(base, new, "blobs4", unpaired) == (
+        False,
+        "the project section names no points.paired_when",
+    )
+    tests, notes = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy"], unpaired)
+    assert tests["test_accuracy"].method == "Welch's t-test"
+    assert notes == ["Unpaired: the project section names no points.paired_when (Welch's t-test)."]
+
+
+def test_without_points_there_is_no_noise_test_even_with_per_point_tables():
+    base, new = sides(points([]), points(range(8)))
+    assert gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy"], Project()) == ({}, [])
+    comparison = gate_compare.compare(
+        base, new, NOISE_RULES, Project(experiments_param="experiments")
+    )
+    assert row(comparison, "blobs4", "test_accuracy").test is None
 
 
 def test_the_same_inputs_pair_and_other_inputs_do_not():

@@ -89,6 +89,8 @@ POINTS_ALLOWED = "suffix, metrics, actual, predicted, paired_when"
         ),
         ({"metrics_file": "{experiment}/{name}.json"}, ONCE.format("{experiment}/{name}.json")),
         ({"metrics_file": "{experiment}}.json"}, ONCE.format("{experiment}}.json")),
+        ({"metrics_file": "{experiment}{.json"}, ONCE.format("{experiment}{.json")),
+        ({"metrics_file": "m/{experimen}.json"}, ONCE.format("m/{experimen}.json")),
         ({"metrics_file": ""}, "project.metrics_file: got '', expected a non-empty string"),
         (
             {"points": "a.csv"},
@@ -194,6 +196,13 @@ def test_errors_name_the_default_source():
 )
 def test_a_metrics_file_belongs_to_the_experiment_its_pattern_names(path, experiment):
     assert PROJECT.experiment_of(path) == experiment
+
+
+def test_a_pattern_may_hold_any_other_text():
+    project = parse_project({"metrics_file": "X/[a]+.{experiment}.Json"})
+    assert project.metrics_file == "X/[a]+.{experiment}.Json"
+    assert project.experiment_of("X/[a]+.m1.Json") == "m1"
+    assert project.experiment_of("X/a+.m1.Json") is None
 
 
 def test_without_a_pattern_each_metrics_file_is_the_experiment_of_its_name():

@@ -128,6 +128,18 @@ def test_rules_are_read_like_params_so_1e_3_is_a_number(tmp_path):
     assert rules["blobs4"]["test_loss"].maximum == Decimal("500.0")
 
 
+def test_a_tag_the_safe_reader_does_not_know_is_a_rules_file_it_cannot_read(tmp_path):
+    # DVC reads params with the safe loader, which refuses tags; a round-trip loader would
+    # read them as tagged values.
+    path = tmp_path / "rules.yaml"
+    path.write_text("blobs4:\n  test_loss: {better: lower, max: !custom 3}\n")
+    with pytest.raises(GateError) as error:
+        gate_rules.load_rules(path)
+    assert str(error.value).startswith(
+        f"{path}: cannot read rules: could not determine a constructor for the tag '!custom'"
+    )
+
+
 def test_an_empty_rules_file_gates_nothing_and_reads_no_project_layout(tmp_path):
     (tmp_path / "rules.yaml").write_text("# nothing gated yet\n")
     assert gate_rules.load_rules(tmp_path / "rules.yaml") == (Project(), {})
