@@ -75,20 +75,20 @@ format: setup
 
 # The metric gate: the workspace's metrics against BASE's (a git revision or DVC experiment),
 # by the rules in gate.yaml; a Markdown report in GATE_REPORT, PNG plots if GATE_PLOTS is set.
-# tools.gate exits 1 for a regression, 2 for a bad base or rules; make turns either into 2.
+# python -m gate exits 1 for a regression, 2 for a bad base or rules; make turns either into 2.
 BASE ?= HEAD
 GATE_REPORT ?= reports/gate.md
 GATE_PLOTS ?=
 ## gate: compare the workspace's metrics with BASE (default HEAD) by gate.yaml's rules
 gate: setup
-	python -m tools.gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)"$(if $(GATE_PLOTS), --plots-dir "$(GATE_PLOTS)")
+	python -m gate --base "$(BASE)" --rules gate.yaml --report "$(GATE_REPORT)"$(if $(GATE_PLOTS), --plots-dir "$(GATE_PLOTS)")
 
 # Each gated metric over the last HISTORY commits of this branch (and the workspace): tables
 # and Mermaid charts, in reports/history.md. The gate's report has the same section.
 HISTORY ?= 20
 ## history: each gated metric over the last HISTORY commits, in reports/history.md
 history: setup
-	python -m tools.history --commits $(HISTORY) --base "$(BASE)" --rules gate.yaml --report reports/history.md
+	python -m gate.history --commits $(HISTORY) --base "$(BASE)" --rules gate.yaml --report reports/history.md
 
 # `dvc pull`, after checking that the default remote can hold the data (one line if not).
 ## pull: `dvc pull`, with one line if the default remote cannot be reached

@@ -113,6 +113,24 @@ def use_experiments(repo: Path, names=NOTEBOOK_NAMES) -> None:
 
 # The gate's rules for the notebook's experiments, as the project first committed gate.yaml.
 NOTEBOOK_GATE = """\
+project:
+  experiments_param: experiments
+  metrics_file: metrics/{experiment}.json
+  points:
+    suffix: .points.csv
+    metrics:
+      test_accuracy: correct
+      test_loss: loss
+      test_mse: squared_error
+    actual: actual
+    predicted: predicted
+    paired_when:
+      params: [data, split]
+      columns: [x, actual]
+  curves:
+    file: history.csv
+    x: epoch
+
 blobs4:
   test_accuracy:
     better: higher

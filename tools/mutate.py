@@ -1,7 +1,7 @@
 """`make mutate`: mutation testing of the covered modules with mutmut, then docs/mutation.md.
 
 The covered modules are `[tool.mutmut] only_mutate` in pyproject.toml; each module's mutants
-run only its mirrored unit test file (pipeline/files.py -> tests/pipeline/test_files.py).
+run only its mirrored unit test file (gate/rules.py -> tests/gate/test_rules.py).
 A surviving mutant that cannot change behaviour is listed with its reason in
 tests/mutation_equivalents.yaml, keyed by module, function, original line and mutated line (not
 by mutmut's numbering); every other survivor is a gap. Exits 1 if a module's tests kill fewer
@@ -47,7 +47,7 @@ def run_mutmut(max_children):
     """
     from mutmut import configuration
 
-    for name in [n for n in sys.modules if n.partition(".")[0] in ("pipeline", "tools")]:
+    for name in [n for n in sys.modules if n.partition(".")[0] in ("pipeline", "tools", "gate")]:
         del sys.modules[name]
     shutil.rmtree("mutants", ignore_errors=True)
     cfg = configuration.config()

@@ -11,7 +11,7 @@ def test_each_covered_module_has_its_mirrored_unit_test_file():
     covered = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mutmut"]["only_mutate"]
     assert "pipeline/settings.py" in covered
     assert mutate.mirrored_test("pipeline/files.py") == "tests/pipeline/test_files.py"
-    assert mutate.mirrored_test("tools/gate.py") == "tests/tools/test_gate.py"
+    assert mutate.mirrored_test("gate/rules.py") == "tests/gate/test_rules.py"
     assert [m for m in covered if not (REPO / mutate.mirrored_test(m)).is_file()] == []
 
 

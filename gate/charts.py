@@ -19,9 +19,8 @@ SIGNIFICANT_DIGITS = 6  # of each plotted value: what the metrics files hold, an
 
 def plain(value: float) -> str:
     """A float to 6 significant digits as a plain decimal, never in scientific notation
-    (``1.23e-05`` -> ``0.0000123``)."""
-    text = format(Decimal(f"{float(value):.{SIGNIFICANT_DIGITS}g}"), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    (``1.23e-05`` -> ``0.0000123``); ``g`` leaves no trailing zeros for ``f`` to write."""
+    return format(Decimal(f"{float(value):.{SIGNIFICANT_DIGITS}g}"), "f")
 
 
 def quoted(text: str) -> str:

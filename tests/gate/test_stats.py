@@ -1,4 +1,4 @@
-"""The gate's noise tests (tools.gate_stats) against scipy.stats on constructed cases."""
+"""The gate's noise tests (gate.stats) against scipy.stats on constructed cases."""
 
 import warnings
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tools import gate_stats
+from gate import stats as gate_stats
 
 N = 800
 

@@ -1,19 +1,34 @@
-"""The metric gate's comparison and report (tools.gate_compare), on sides built as DVC returns them."""
+"""The metric gate's comparison (gate.compare), on sides built as DVC returns them."""
 
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
-from markdown_it import MarkdownIt
 from scipy import stats
 
-from tests.tools.test_gate_rules import rule
-from tools import gate_compare, gate_plots, gate_rules, gate_stats
-from tools.gate_compare import Gap
-from tools.gate_rules import GateError
-
-N = 800  # test points, as blobs4 has
+from gate import compare as gate_compare
+from gate import rules as gate_rules
+from gate import stats as gate_stats
+from gate.compare import Gap
+from gate.errors import GateError
+from gate.project import Points, Project
+from gate.sides import side_from_dvc
+from tests.gate.helpers import (
+    BASE_METRICS,
+    NOISE_RULES,
+    PROJECT,
+    RULES,
+    N,
+    changed,
+    compare,
+    points,
+    row,
+    rule,
+    side,
+    side_without_params,
+    sides,
+)
 
 # --- tolerance edges -----------------------------------------------------------------------
 
@@ -72,45 +87,6 @@ def test_a_relative_tolerance_from_a_base_of_zero_allows_no_worsening():
 
 
 # --- comparison of two sides (as DVC returns them) -----------------------------------------
-
-BASE_METRICS = {
-    "metrics/blobs4.json": {"test_accuracy": 0.93, "test_loss": 0.175801, "bayes_accuracy": 0.9275},
-    "metrics/regression.json": {"test_mse": 0.010961, "noise_floor_mse": 0.00862278},
-}
-RULES = {
-    "blobs4": {"test_accuracy": rule(better="higher", max_drop=0.005, min=0.92)},
-    "regression": {"test_mse": rule(better="lower", max=0.0125)},
-}
-
-
-def side(name, files=None, experiments=("blobs4", "regression"), params=None):
-    """A Side built from files as DVC's metrics API returns them: a dict of metrics or an error."""
-    files = BASE_METRICS if files is None else files
-    data = {
-        path: {"error": value} if isinstance(value, Exception) else {"data": value}
-        for path, value in files.items()
-    }
-    params = params if params is not None else {"experiments": {name: {} for name in experiments}}
-    return gate_compare.side_from_dvc(name, {"data": data}, params)
-
-
-def changed(path, **metrics):
-    """BASE_METRICS with some metrics of one file replaced (None removes one)."""
-    files = {name: dict(values) for name, values in BASE_METRICS.items()}
-    files[path].update(metrics)
-    files[path] = {key: value for key, value in files[path].items() if value is not None}
-    return files
-
-
-def compare(new_files, base_files=None, rules=RULES, **new_side):
-    base, new = side("HEAD", base_files), side("workspace", new_files, **new_side)
-    gate_compare.check_rule_names(rules, base, new)
-    return gate_compare.compare(base, new, rules)
-
-
-def row(comparison, experiment, metric):
-    table = next(table for table in comparison.tables if table.experiment == experiment)
-    return next(row for row in table.rows if row.metric == metric)
 
 
 def test_unchanged_metrics_pass_and_every_metric_is_reported():
@@ -238,13 +214,21 @@ def test_a_new_experiment_has_no_base_so_only_its_min_and_max_apply():
 
 
 def test_a_side_dvc_could_not_read_fails():
-    base = gate_compare.side_from_dvc("v1", None, {"experiments": {}})
-    comparison = gate_compare.compare(base, side("workspace"), {})
+    base = side_from_dvc("v1", None, {"experiments": {}}, project=PROJECT)
+    comparison = gate_compare.compare(base, side("workspace"), {}, PROJECT)
     assert comparison.failures[0].startswith("on v1: DVC found no metrics there")
-    unreadable_params = gate_compare.side_from_dvc(
-        "workspace", {"data": {}}, None, OSError("bad params")
+    unreadable_params = side_from_dvc(
+        "workspace", {"data": {}}, None, OSError("bad params"), project=PROJECT
     )
     assert unreadable_params.problems == ["cannot read its params: bad params"]
+
+
+def test_a_side_without_params_compares_only_the_files_dvc_lists():
+    comparison = gate_compare.compare(side_without_params(), side("workspace"), {}, PROJECT)
+    assert comparison.failures == ["on HEAD: cannot read its params: bad params"]
+    [regression] = [table for table in comparison.tables if table.experiment == "regression"]
+    assert regression.notes == ["regression does not exist on HEAD; nothing to compare with."]
+    assert row(comparison, "regression", "test_mse").base is Gap.NO_EXPERIMENT
 
 
 def test_a_rule_naming_a_missing_experiment_or_metric_is_a_gate_error():
@@ -263,14 +247,6 @@ def test_a_rule_for_a_metric_hidden_by_an_unreadable_file_is_not_a_gate_error():
     files = dict(BASE_METRICS, **{"metrics/blobs4.json": FileNotFoundError(2, "gone")})
     comparison = compare(files, rules={"blobs4": {"made_up": RULES["blobs4"]["test_accuracy"]}})
     assert not comparison.passed
-
-
-def test_nested_metrics_are_flattened_like_dvc_names_them():
-    assert gate_compare.flatten({"a": {"b": 1, "c": {"d": 2}}, "e": 3}) == {
-        "a.b": 1,
-        "a.c.d": 2,
-        "e": 3,
-    }
 
 
 def test_params_that_differ_are_listed_with_both_values():
@@ -294,109 +270,6 @@ def test_a_change_of_type_is_a_change_even_where_python_calls_the_values_equal()
     base = {"a": 1, "b": 0, "c": 2.5}
     new = {"a": 1.0, "b": False, "c": 2.5}
     assert gate_compare.diff_params(base, new) == [("a", "1", "1.0"), ("b", "0", "false")]
-
-
-# --- report --------------------------------------------------------------------------------
-
-
-def tables_in(markdown):
-    """Every table of a Markdown text, parsed by a CommonMark + GFM-tables parser: [[cells]]."""
-    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
-    tables, rows, cells = [], None, None
-    for token in tokens:
-        if token.type == "table_open":
-            rows = []
-        elif token.type == "tr_open":
-            cells = []
-        elif token.type == "inline" and cells is not None:
-            cells.append(token.content)
-        elif token.type == "tr_close":
-            rows.append(cells)
-            cells = None
-        elif token.type == "table_close":
-            tables.append(rows)
-    return tables
-
-
-def report_for(comparison, **kwargs):
-    params = [("experiments.blobs4.train.learning_rate", "0.01", "0.0001")]
-    return gate_compare.render_markdown(
-        comparison, base_name="HEAD", rules_path="gate.yaml", params_rows=params, **kwargs
-    )
-
-
-def test_the_report_has_a_well_formed_table_per_experiment_and_one_for_params():
-    comparison = compare(changed("metrics/blobs4.json", test_accuracy=0.9, bayes_accuracy=None))
-    markdown = report_for(comparison)
-    assert markdown.startswith("# Metric gate: FAIL\n")
-    tables = tables_in(markdown)
-    assert len(tables) == len(comparison.tables) + 1
-    for table, experiment in zip(tables[:-1], comparison.tables, strict=True):
-        assert table[0] == [
-            "metric",
-            "base",
-            "new",
-            "change",
-            "95 % interval",
-            "p",
-            "noise",
-            "verdict",
-        ]
-        assert len(table) == 1 + len(experiment.rows)
-        assert all(len(cells) == 8 for cells in table)
-    assert tables[0][2] == [
-        "test_accuracy",
-        "0.93",
-        "0.9",
-        "-0.03 (-3.23 %)",
-        "",
-        "",
-        "",
-        "**FAIL**: dropped by 0.03, more than max_drop 0.005; below min 0.92",
-    ]
-    assert tables[-1] == [
-        ["param", "base", "new"],
-        ["experiments.blobs4.train.learning_rate", "0.01", "0.0001"],
-    ]
-    for line in comparison.failures:
-        assert f"- {line}\n" in markdown
-
-
-def test_a_pipe_or_line_break_in_a_name_cannot_break_a_table():
-    files = dict(BASE_METRICS, **{"metrics/blobs4.json": {"a|b": 1, "two\nlines": 2}})
-    comparison = compare(files, files, rules={})
-    table = tables_in(report_for(comparison))[0]
-    assert [cells[0] for cells in table] == ["metric", "a|b", "two lines"]
-    assert all(len(cells) == 8 for cells in table)
-
-
-def test_a_passing_report_says_so_and_links_plots_relative_to_itself(tmp_path):
-    plots = gate_plots.Plots(
-        [("blobs4 loss", tmp_path / "plots" / "blobs4_loss.png")],
-        ["blobs4 loss: no data from HEAD"],
-    )
-    markdown = report_for(compare(BASE_METRICS), plots=plots, report_dir=tmp_path)
-    assert markdown.startswith("# Metric gate: PASS\n")
-    assert "0 failures." in markdown and "## Failures" not in markdown
-    assert "![blobs4 loss](plots/blobs4_loss.png)" in markdown
-    assert "- blobs4 loss: no data from HEAD" in markdown
-
-
-def test_vega_specs_are_taken_from_dvc_plots_json_and_gaps_noted():
-    output = {
-        "data": {
-            "loss": [{"type": "vega", "revisions": ["workspace"], "content": {"mark": "line"}}],
-            "picture.png": [{"type": "image", "revisions": ["HEAD"], "url": "x.png"}],
-        },
-        "errors": [{"name": "loss", "rev": "HEAD", "type": "FileNotFoundError", "msg": ""}],
-    }
-    specs, notes = gate_plots.vega_specs(output, "HEAD")
-    assert specs == [("loss", {"mark": "line"})]
-    assert notes[0].startswith("loss: no data from HEAD")
-    assert notes[1] == "loss HEAD: FileNotFoundError"
-    assert gate_plots.vega_specs({}, "HEAD")[1] == [
-        "nothing drawn: dvc.yaml defines no data-series (Vega) plots"
-    ]
 
 
 def test_numbers_are_shown_as_written():
@@ -495,43 +368,18 @@ def test_significant_at_without_per_point_results_says_the_fixed_limits_apply():
 # --- pairing and per-point results on both sides ---------------------------------------------
 
 
-def points(wrong, actual=None):
-    actual = np.arange(N) % 4 if actual is None else actual
-    predicted = actual.copy()
-    predicted[list(wrong)] = (predicted[list(wrong)] + 1) % 4
-    return pd.DataFrame({"actual": actual, "predicted": predicted, "loss": np.full(N, 0.2)})
-
-
-def sides(base_points, new_points, base_split=None):
-    params = {"experiments": {"blobs4": {"split": {"test_size": 0.2}}, "regression": {}}}
-    base_params = {
-        "experiments": {"blobs4": {"split": base_split or {"test_size": 0.2}}, "regression": {}}
-    }
-    base = side("HEAD", BASE_METRICS, params=base_params)
-    new = side("workspace", changed("metrics/blobs4.json", test_accuracy=0.92), params=params)
-    for which, table in ((base, base_points), (new, new_points)):
-        if isinstance(table, str):
-            which.point_errors["blobs4"] = table
-        else:
-            which.points["blobs4"] = table
-    return base, new
-
-
-NOISE_RULES = {
-    "blobs4": {"test_accuracy": rule(better="higher", max_drop=0.005, significant_at=0.05)}
-}
-
-
 def test_a_metric_without_its_per_point_column_is_skipped_and_the_next_still_tested():
     table = points([]).drop(columns=["predicted"])  # no correctness per point, losses still
     base, new = sides(table, table.copy())
-    tests, _ = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"])
+    tests, _ = gate_compare.noise_tests(
+        base, new, "blobs4", ["test_accuracy", "test_loss"], PROJECT
+    )
     assert list(tests) == ["test_loss"]
 
 
 def test_the_same_test_points_are_compared_paired_with_mcnemar():
     base, new = sides(points([]), points(range(8)))
-    comparison = gate_compare.compare(base, new, NOISE_RULES)
+    comparison = gate_compare.compare(base, new, NOISE_RULES, PROJECT)
     tested = row(comparison, "blobs4", "test_accuracy")
     assert tested.test.method == "McNemar's exact test"
     assert tested.test.p_value == pytest.approx(stats.binomtest(0, 8, 0.5).pvalue)
@@ -544,7 +392,7 @@ def test_the_same_test_points_are_compared_paired_with_mcnemar():
 
 def test_other_split_params_make_the_comparison_unpaired():
     base, new = sides(points([]), points(range(8)), base_split={"test_size": 0.3})
-    comparison = gate_compare.compare(base, new, NOISE_RULES)
+    comparison = gate_compare.compare(base, new, NOISE_RULES, PROJECT)
     assert row(comparison, "blobs4", "test_accuracy").test.method == "Welch's t-test"
     [table] = [table for table in comparison.tables if table.experiment == "blobs4"]
     assert table.notes[0].startswith("Unpaired: the split params differ (")
@@ -553,14 +401,14 @@ def test_other_split_params_make_the_comparison_unpaired():
 def test_other_test_points_make_the_comparison_unpaired():
     shuffled = np.roll(np.arange(N) % 4, 1)
     base, new = sides(points([], actual=shuffled), points(range(8)))
-    comparison = gate_compare.compare(base, new, NOISE_RULES)
+    comparison = gate_compare.compare(base, new, NOISE_RULES, PROJECT)
     [table] = [table for table in comparison.tables if table.experiment == "blobs4"]
     assert table.notes[0].startswith("Unpaired: the test points differ (")
 
 
 def test_unreadable_per_point_results_are_one_line_and_the_fixed_limits_apply():
     base, new = sides("metrics/blobs4.points.csv is missing", points(range(8)))
-    comparison = gate_compare.compare(base, new, NOISE_RULES)
+    comparison = gate_compare.compare(base, new, NOISE_RULES, PROJECT)
     tested = row(comparison, "blobs4", "test_accuracy")
     assert tested.test is None and tested.failed  # dropped 0.01 > max_drop, no test to waive it
     [table] = [table for table in comparison.tables if table.experiment == "blobs4"]
@@ -568,69 +416,6 @@ def test_unreadable_per_point_results_are_one_line_and_the_fixed_limits_apply():
         "per-point results metrics/blobs4.points.csv is missing on HEAD: no noise test, "
         "the fixed limits apply"
     ]
-
-
-def test_the_report_shows_interval_p_and_word_and_lists_what_noise_let_pass():
-    base, new = sides(points([]), points(range(5)))  # 5 lost of 800: p 0.0625
-    comparison = gate_compare.compare(base, new, NOISE_RULES)
-    assert comparison.passed
-    markdown = gate_compare.render_markdown(
-        comparison, base_name="HEAD", rules_path="gate.yaml", params_rows=[]
-    )
-    assert (
-        "| test_accuracy | 0.93 | 0.92 | -0.01 (-1.08 %) | -0.00625 to +0.000273 | 0.062 |"
-        " within noise | ok (" in markdown
-    )
-    assert "## Worse than a tolerance, but within noise (not failed)\n\n- blobs4 test_accuracy" in (
-        markdown
-    )
-
-
-# --- sides as DVC returns them --------------------------------------------------------------
-
-
-def test_two_files_of_one_experiment_are_a_problem_and_the_rest_is_still_read():
-    result = {
-        "data": {
-            "b/blobs4.json": {"data": {"test_accuracy": 0.5}},
-            "a/blobs4.json": {"data": {"test_accuracy": 0.9}},
-            "metrics/regression.json": {"data": {"test_mse": 0.01}},
-        }
-    }
-    built = gate_compare.side_from_dvc("HEAD", result, {"experiments": {"blobs4": {}}})
-    assert built.problems == ["a/blobs4.json and b/blobs4.json both map to experiment blobs4"]
-    assert built.paths == {"blobs4": "a/blobs4.json", "regression": "metrics/regression.json"}
-    assert built.metrics == {"blobs4": {"test_accuracy": 0.9}, "regression": {"test_mse": 0.01}}
-
-
-def test_a_revision_dvc_could_not_collect_is_a_problem_naming_the_reason():
-    built = gate_compare.side_from_dvc(
-        "v1", {"error": OSError("no such\nrevision")}, {"experiments": {"blobs4": {}}}
-    )
-    assert built.problems == ["DVC could not collect its metrics: no such revision"]
-    assert (built.metrics, built.experiments) == ({}, ("blobs4",))
-
-
-@pytest.mark.parametrize("params", [None, {}, {"seed": 1}, {"experiments": ["blobs4"]}])
-def test_params_without_an_experiments_mapping_list_no_experiment(params):
-    built = gate_compare.side_from_dvc("HEAD", {"data": {}}, params)
-    assert built.experiments == () and built.params == (params or {})
-
-
-def test_a_side_without_params_expects_only_the_files_dvc_lists():
-    base = gate_compare.side_from_dvc(
-        "HEAD",
-        {"data": {"metrics/blobs4.json": {"data": BASE_METRICS["metrics/blobs4.json"]}}},
-        None,
-        OSError("bad params"),
-    )
-    assert base.experiments is None
-    assert base.expects("blobs4") and not base.expects("regression")
-    comparison = gate_compare.compare(base, side("workspace"), {})
-    assert comparison.failures == ["on HEAD: cannot read its params: bad params"]
-    [regression] = [table for table in comparison.tables if table.experiment == "regression"]
-    assert regression.notes == ["regression does not exist on HEAD; nothing to compare with."]
-    assert row(comparison, "regression", "test_mse").base is Gap.NO_EXPERIMENT
 
 
 # --- rule names -----------------------------------------------------------------------------
@@ -695,7 +480,7 @@ def test_experiments_come_in_params_order_the_workspace_first_then_files():
     base = side("HEAD", dict(BASE_METRICS, **extra), ("blobs4", "regression", "zeta", "alpha"))
     new = side("workspace", dict(BASE_METRICS, **{"metrics/extra.json": {"a": 1}}))
     new.experiments = ("regression", "blobs4")
-    tables = gate_compare.compare(base, new, {}).tables
+    tables = gate_compare.compare(base, new, {}, PROJECT).tables
     assert [table.experiment for table in tables] == [
         "regression",
         "blobs4",
@@ -708,7 +493,7 @@ def test_experiments_come_in_params_order_the_workspace_first_then_files():
 def test_failure_lines_name_both_sides_as_given():
     base = side("v1")
     new = side("v2", changed("metrics/blobs4.json", test_accuracy=0.92))
-    assert gate_compare.compare(base, new, RULES).failures == [
+    assert gate_compare.compare(base, new, RULES, PROJECT).failures == [
         "blobs4 test_accuracy: 0.93 (v1) -> 0.92 (v2): dropped by 0.01, more than "
         "max_drop 0.005 [rule: better higher, max_drop 0.005, min 0.92]"
     ]
@@ -801,7 +586,7 @@ def test_values_are_shown_as_read(value, text):
 def test_the_rules_level_decides_the_noise_word_in_the_row_and_its_lines():
     verdict, failures = judged(noise(-0.01, 0.03), max_drop=0.005, significant_at=0.01)
     assert failures == [] and verdict.level == 0.01
-    assert gate_compare.noise_cells(verdict) == ["-0.02 to +0", "0.03", "within noise"]
+    assert (verdict.test.word(verdict.level), verdict.test.p_value) == ("within noise", 0.03)
     assert verdict.waived == (
         "blobs4 test_accuracy: 0.93 (HEAD) -> 0.92 (workspace): dropped by 0.01, more than "
         "max_drop 0.005, but within noise (p 0.03 >= 0.01) [rule: better higher, max_drop 0.005, "
@@ -852,7 +637,9 @@ def tiny_points(predicted, loss=(0.2, 0.3)):
 
 def test_two_points_on_each_side_are_enough_for_a_noise_test_one_is_not():
     base, new = sides(tiny_points([0, 1]), tiny_points([0, 0], loss=(0.2, 0.9)))
-    tests, notes = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"])
+    tests, notes = gate_compare.noise_tests(
+        base, new, "blobs4", ["test_accuracy", "test_loss"], PROJECT
+    )
     assert tests == {
         "test_accuracy": gate_stats.mcnemar(np.array([1.0, 1.0]), np.array([1.0, 0.0])),
         "test_loss": gate_stats.paired_t(np.array([0.2, 0.3]), np.array([0.2, 0.9])),
@@ -861,25 +648,29 @@ def test_two_points_on_each_side_are_enough_for_a_noise_test_one_is_not():
         "Paired: both sides scored the same 2 test points (McNemar's exact test, paired t-test)."
     ]
     base, new = sides(tiny_points([0, 1])[:1], tiny_points([0, 0])[:1])
-    assert gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"]) == ({}, [])
+    assert gate_compare.noise_tests(
+        base, new, "blobs4", ["test_accuracy", "test_loss"], PROJECT
+    ) == ({}, [])
 
 
 def test_a_metric_whose_column_one_side_lacks_has_no_noise_test():
     base, new = sides(tiny_points([0, 1], loss=None), tiny_points([0, 0]))
-    tests, _ = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy", "test_loss"])
+    tests, _ = gate_compare.noise_tests(
+        base, new, "blobs4", ["test_accuracy", "test_loss"], PROJECT
+    )
     assert list(tests) == ["test_accuracy"]
 
 
 def test_per_point_values_are_floats():
     table = pd.DataFrame({"actual": [0, 1, 2], "predicted": [0, 2, 2], "loss": [1, 2, 3]})
     correct, loss = (
-        gate_compare.point_values(table, "correct"),
-        gate_compare.point_values(table, "loss"),
+        gate_compare.point_values(table, "correct", PROJECT.points),
+        gate_compare.point_values(table, "loss", PROJECT.points),
     )
     assert correct.dtype == loss.dtype == np.float64
     assert correct.tolist() == [1.0, 0.0, 1.0] and loss.tolist() == [1.0, 2.0, 3.0]
-    assert gate_compare.point_values(table, "squared_error") is None
-    assert gate_compare.point_values(table[["actual"]], "correct") is None
+    assert gate_compare.point_values(table, "squared_error", PROJECT.points) is None
+    assert gate_compare.point_values(table[["actual"]], "correct", PROJECT.points) is None
 
 
 def regression_sides(base_points, new_points, base_params=None):
@@ -890,154 +681,45 @@ def regression_sides(base_points, new_points, base_params=None):
     return base, new
 
 
+def test_without_paired_when_the_sides_are_never_paired():
+    unpaired = Project(
+        points=Points(".points.csv", {"test_accuracy": "correct"}, "actual", "predicted")
+    )
+    base, new = sides(points([]), points(range(8)))
+    assert gate_compare.same_test_points(base, new, "blobs4", unpaired) == (
+        False,
+        "the project section names no points.paired_when",
+    )
+    tests, notes = gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy"], unpaired)
+    assert tests["test_accuracy"].method == "Welch's t-test"
+    assert notes == ["Unpaired: the project section names no points.paired_when (Welch's t-test)."]
+
+
+def test_without_points_there_is_no_noise_test_even_with_per_point_tables():
+    base, new = sides(points([]), points(range(8)))
+    assert gate_compare.noise_tests(base, new, "blobs4", ["test_accuracy"], Project()) == ({}, [])
+    comparison = gate_compare.compare(
+        base, new, NOISE_RULES, Project(experiments_param="experiments")
+    )
+    assert row(comparison, "blobs4", "test_accuracy").test is None
+
+
 def test_the_same_inputs_pair_and_other_inputs_do_not():
     scored = pd.DataFrame({"x": [0.1, 0.2, 0.3], "actual": [1.0, 2.0, 3.0]})
     moved = scored.assign(x=[0.1, 0.2, 0.4])
-    assert gate_compare.same_test_points(*regression_sides(scored, scored), "regression") == (
+    assert gate_compare.same_test_points(
+        *regression_sides(scored, scored), "regression", PROJECT
+    ) == (
         True,
         "both sides scored the same 3 test points",
     )
-    assert gate_compare.same_test_points(*regression_sides(scored, moved), "regression") == (
+    assert gate_compare.same_test_points(
+        *regression_sides(scored, moved), "regression", PROJECT
+    ) == (
         False,
         "the test points differ",
     )
     other = {"experiments": {"regression": {"data": {"noise": 0.2}, "split": {"seed": 2}}}}
     assert gate_compare.same_test_points(
-        *regression_sides(scored, scored, other), "regression"
+        *regression_sides(scored, scored, other), "regression", PROJECT
     ) == (False, "the data and split params differ")
-
-
-# --- the whole report, line by line ----------------------------------------------------------
-
-BLOBS4_HEADER = [
-    "| metric | base | new | change | 95 % interval | p | noise | verdict |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
-    "| bayes_accuracy | 0.9275 | 0.9275 | 0 |   |   |   | not gated |",
-]
-REGRESSION_HEADER = [
-    "## regression",
-    "",
-    *BLOBS4_HEADER[:2],
-    "| noise_floor_mse | 0.00862278 | 0.00862278 | 0 |   |   |   | not gated |",
-]
-
-
-def test_a_report_with_every_section(tmp_path):
-    rules = dict(NOISE_RULES, regression={"test_mse": rule(better="lower", max=0.01)})
-    comparison = gate_compare.compare(*sides(points([]), points(range(5))), rules)
-    plots = gate_plots.Plots(
-        [("loss [log] \\ x", tmp_path / "plots" / "loss.png"), ("acc", tmp_path / "acc.png")],
-        ["acc: no data from HEAD"],
-    )
-    markdown = gate_compare.render_markdown(
-        comparison,
-        base_name="HEAD",
-        rules_path="gate.yaml",
-        params_rows=None,
-        plots=plots,
-        report_dir=tmp_path,
-        curves=["```mermaid\nxychart-beta\n```", ""],
-        history="## History\n\nchart\n",
-    )
-    waived = (
-        "blobs4 test_accuracy: 0.93 (HEAD) -> 0.92 (workspace): dropped by 0.01, more than "
-        "max_drop 0.005, but within noise (p 0.062 >= 0.05) [rule: better higher, max_drop 0.005, "
-        "significant_at 0.05; within noise, p 0.062]"
-    )
-    assert markdown == "\n".join(
-        [
-            "# Metric gate: FAIL",
-            "",
-            "Base: `HEAD`. New: the workspace. Rules: `gate.yaml`. 1 failure.",
-            "",
-            "## Failures",
-            "",
-            "- regression test_mse: 0.010961 (HEAD) -> 0.010961 (workspace): above max 0.01 "
-            "[rule: better lower, max 0.01]",
-            "",
-            "## Worse than a tolerance, but within noise (not failed)",
-            "",
-            f"- {waived}",
-            "",
-            "## blobs4",
-            "",
-            *BLOBS4_HEADER,
-            "| test_accuracy | 0.93 | 0.92 | -0.01 (-1.08 %) | -0.00625 to +0.000273 | 0.062 "
-            "| within noise | ok (max_drop 0.005, significant_at 0.05; dropped by 0.01, more than "
-            "max_drop 0.005, but within noise (p 0.062 >= 0.05)) |",
-            "| test_loss | 0.175801 | 0.175801 | 0 | +0 to +0 | 1 | within noise | not gated |",
-            "",
-            "Note: Paired: both sides scored the same 800 test points (McNemar's exact test, "
-            "paired t-test).",
-            "",
-            *REGRESSION_HEADER,
-            "| test_mse | 0.010961 | 0.010961 | 0 |   |   |   | **FAIL**: above max 0.01 |",
-            "",
-            "## Params that differ",
-            "",
-            "Not compared: the params of one side could not be read (see failures).",
-            "",
-            "## Training curves",
-            "",
-            "`HEAD` and the workspace, from `dvc plots diff`.",
-            "",
-            "```mermaid\nxychart-beta\n```",
-            "",
-            "## History\n\nchart\n",
-            "## Plots",
-            "",
-            "DVC's plots (training curves among them), `HEAD` and the workspace overlaid.",
-            "",
-            "![loss \\[log\\] \\\\ x](plots/loss.png)",
-            "",
-            "![acc](acc.png)",
-            "",
-            "- acc: no data from HEAD\n",
-        ]
-    )
-
-
-def test_a_report_of_two_failures_and_no_params_changed():
-    comparison = compare(
-        changed("metrics/blobs4.json", test_accuracy=0.9),
-        changed("metrics/regression.json", test_mse=None),
-    )
-    markdown = gate_compare.render_markdown(
-        comparison, base_name="HEAD", rules_path="rules.yaml", params_rows=[]
-    )
-    values = "blobs4 test_accuracy: 0.93 (HEAD) -> 0.9 (workspace)"
-    rule_text = "[rule: better higher, max_drop 0.005, min 0.92]"
-    assert markdown == "\n".join(
-        [
-            "# Metric gate: FAIL",
-            "",
-            "Base: `HEAD`. New: the workspace. Rules: `rules.yaml`. 2 failures.",
-            "",
-            "## Failures",
-            "",
-            f"- {values}: dropped by 0.03, more than max_drop 0.005 {rule_text}",
-            f"- {values}: below min 0.92 {rule_text}",
-            "",
-            "## blobs4",
-            "",
-            *BLOBS4_HEADER,
-            "| test_accuracy | 0.93 | 0.9 | -0.03 (-3.23 %) |   |   |   | **FAIL**: dropped by "
-            "0.03, more than max_drop 0.005; below min 0.92 |",
-            "| test_loss | 0.175801 | 0.175801 | 0 |   |   |   | not gated |",
-            "",
-            *REGRESSION_HEADER,
-            "| test_mse | missing | 0.010961 |   |   |   |   | ok (max 0.0125; new metric, so only "
-            "min/max apply) |",
-            "",
-            "## Params that differ",
-            "",
-            "None.\n",
-        ]
-    )
-
-
-def test_plots_are_linked_relative_to_the_working_directory_by_default(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    plots = gate_plots.Plots([("loss", tmp_path / "plots" / "loss.png")])
-    markdown = report_for(compare(BASE_METRICS), plots=plots)
-    assert markdown.endswith("\n\n![loss](plots/loss.png)\n")

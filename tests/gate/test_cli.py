@@ -1,16 +1,14 @@
-"""The gate's command: its one-line usage errors, then real runs on a small copy of the pipeline."""
+"""The gate's command (gate.cli, python -m gate): its one-line usage errors, then real runs on a
+small copy of the pipeline (another project's shape: tests/e2e/test_gate_other_project_e2e.py)."""
 
 import json
 import math
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import dvc_env, run
-from tests.tools.test_gate_compare import tables_in
-from tools import gate
-from tools.workspace import REPO
+from gate import cli as gate
+from tests.conftest import run
+from tests.gate.helpers import PROJECT_SECTION, failure_lines, run_module, tables_in
 
 
 @pytest.mark.parametrize(
@@ -29,7 +27,9 @@ def test_a_bad_command_line_exits_2_with_one_line_before_reading_dvc(capsys, arg
 
 # --- end to end: the real command on a small copy of the pipeline --------------------------
 
-TEST_RULES = """\
+TEST_RULES = (
+    f"project: {json.dumps(PROJECT_SECTION)}\n"
+    + """\
 # The small pipeline's metrics are far from the notebook's, so these rules are relative only.
 blobs4:
   test_accuracy: {better: higher, max_drop: 0.025}   # one test point of 40
@@ -37,34 +37,16 @@ blobs4:
 regression:
   test_mse: {better: lower, max_rise: 0.001}
 """
+)
 
 
 def run_gate(repo, tmp_path, *args):
-    """``python -m tools.gate`` in ``repo`` with the test rules; the project's tools importable."""
+    """``python -m gate`` in ``repo`` with the test rules (tmp_path/rules.yaml, unless there)."""
     rules = tmp_path / "rules.yaml"
     if not rules.exists():
         rules.write_text(TEST_RULES)
-    env = dict(dvc_env(), PYTHONPATH=str(REPO))
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.gate",
-            "--rules",
-            str(rules),
-            "--report",
-            str(tmp_path / "report" / "gate.md"),
-            *args,
-        ],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-
-
-def failure_lines(result):
-    return [line[2:] for line in result.stdout.splitlines() if line.startswith("- ")]
+    report = str(tmp_path / "report" / "gate.md")
+    return run_module("gate", repo, "--rules", str(rules), "--report", report, *args)
 
 
 @pytest.mark.e2e
@@ -171,6 +153,7 @@ def test_gate_exits_2_with_one_line_on_a_bad_base_or_rules(small_pipeline, tmp_p
     assert result.returncode == 2
     assert result.stderr.startswith("error: --base: 'no-such-rev' is neither a git revision nor")
     (tmp_path / "rules.yaml").write_text(
+        f"project: {json.dumps(PROJECT_SECTION)}\n"
         "blobs4:\n"
         "  test_accuracy: {better: higher, max_drop: 0.1}\n"
         "  accuracy: {better: higher, min: 0.5}\n"

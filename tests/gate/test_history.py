@@ -1,16 +1,13 @@
-"""Each gated metric's history (tools.history), its Mermaid charts, and their parse by Mermaid."""
-
-import subprocess
-import sys
+"""Each gated metric's history (gate.history), its Mermaid charts, and their parse by Mermaid."""
 
 import pytest
 
-from tests.conftest import dvc_env, run
+from gate import charts, history
+from tests.conftest import run
+from tests.gate.helpers import run_module, tables_in
+from tests.gate.test_cli import run_gate
 from tests.mermaid import mermaid_blocks, mermaid_parse_errors
-from tests.tools.test_gate import run_gate
-from tests.tools.test_gate_compare import tables_in
-from tools import charts, history
-from tools.workspace import REPO, commit_all, set_params
+from tools.workspace import commit_all, set_params
 
 GATED = {"blobs4": ["test_accuracy"], "blobs2": ["test_loss"]}
 
@@ -57,25 +54,6 @@ def test_a_base_outside_the_branch_is_said():
     assert "(base)" not in markdown
 
 
-def test_values_are_plain_decimals_as_mermaid_requires():
-    assert charts.plain(1.5e-05) == "0.000015"
-    assert charts.plain(0.175801) == "0.175801"
-    assert charts.plain(0.1234567891) == "0.123457"
-    assert charts.plain(12.0) == "12"
-    assert charts.plain(-0.25) == "-0.25"
-
-
-def test_a_chart_names_each_line_and_its_colour():
-    block = charts.line_chart("t", ("epoch", 0, 2), [("HEAD loss", [3, 2, 1]), ("new", [1])], "y")
-    assert '    x-axis "epoch" 0 --> 2' in block
-    assert block.endswith("Lines: blue: HEAD loss; orange: new.\n")
-    assert '"plotColorPalette": "#1f77b4, #ff7f0e"' in block
-
-
-def test_a_quote_in_a_label_cannot_end_it_early():
-    assert charts.quoted('say "hi"') == "\"say 'hi'\""
-
-
 def test_the_blocks_written_are_accepted_by_mermaids_parser():
     markdown = history.history_markdown(points(), GATED, base_label="bbbbbbb")
     curves = charts.line_chart("blobs4 loss", ("epoch", 0, 9), [("HEAD loss", [0.4] * 10)], "loss")
@@ -100,20 +78,8 @@ def test_three_commits_that_change_a_param_are_three_points_and_the_report_parse
         set_params(small_pipeline, {"experiments.blobs4.plot.grid_points": grid_points})
         run(["dvc", "repro"], small_pipeline)
         commit_all(small_pipeline, f"grid points {grid_points}")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.history",
-            "--commits",
-            "3",
-            "--report",
-            str(tmp_path / "h.md"),
-        ],
-        cwd=small_pipeline,
-        env=dict(dvc_env(), PYTHONPATH=str(REPO)),
-        capture_output=True,
-        text=True,
+    result = run_module(
+        "gate.history", small_pipeline, "--commits", "3", "--report", str(tmp_path / "h.md")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# History: the last 3 commits and the workspace")

@@ -1,7 +1,7 @@
 """How each gated metric moved over the last commits of the current branch, read through DVC.
 
-    python -m tools.history [--commits 20] [--rules gate.yaml] [--base HEAD]
-                            [--report reports/history.md]
+    python -m gate.history [--commits 20] [--rules gate.yaml] [--base HEAD]
+                           [--report reports/history.md]
 
 The committed metrics files of each commit (first parents only: the branch's own line) and of
 the workspace, as `dvc metrics show` reads them, one table and one Mermaid line chart per gated
@@ -15,10 +15,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from pipeline.files import write_text
-from tools import charts
-from tools.gate_compare import WORKSPACE, format_value, markdown_table, side_from_dvc
-from tools.gate_rules import GateError, load_rules, one_line
+from gate import charts
+from gate.compare import format_value
+from gate.errors import GateError
+from gate.project import Project
+from gate.read import show_metrics
+from gate.report import markdown_table, write_report
+from gate.rules import load_rules
+from gate.sides import WORKSPACE, side_from_dvc
+from gate.text import one_line
 
 DEFAULT_COMMITS = 20
 
@@ -53,17 +58,12 @@ def resolve(revision: str) -> str | None:
         return None
 
 
-def read_points(commits: list[tuple[str, str]]) -> list[Point]:
+def read_history(commits: list[tuple[str, str]], project: Project) -> list[Point]:
     """Each commit's metrics and the workspace's, through DVC's metrics API."""
-    from dvc.repo import Repo
-
-    with Repo() as repo:
-        shown = repo.metrics.show(
-            revs=[sha for sha, _ in commits], hide_workspace=False, on_error="return"
-        )
+    shown = show_metrics([sha for sha, _ in commits])
     points = []
     for sha, subject in [*commits, (WORKSPACE, "")]:
-        side = side_from_dvc(sha, shown.get(sha), params={})
+        side = side_from_dvc(sha, shown.get(sha), params={}, project=project)
         label = sha if sha == WORKSPACE else sha[:7]
         points.append(Point(label, subject, side.metrics))
     return points
@@ -145,9 +145,11 @@ def gated_metrics(rules: dict) -> dict[str, list[str]]:
     return {experiment: list(metrics) for experiment, metrics in rules.items()}
 
 
-def history_section(rules: dict, base: str, count: int, heading: str = "##") -> str:
+def history_section(
+    rules: dict, base: str, count: int, project: Project, heading: str = "##"
+) -> str:
     """The history as Markdown, for the gate's report and for `make history`."""
-    points = read_points(branch_commits(count))
+    points = read_history(branch_commits(count), project)
     base_sha = resolve(base)
     base_label = base_sha[:7] if base_sha else None
     if base_label not in {point.label for point in points}:
@@ -167,11 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.commits < 1:
             raise GateError(f"--commits: got {args.commits}, expected an integer >= 1")
-        report = history_section(load_rules(args.rules), args.base, args.commits, heading="#")
+        project, rules = load_rules(args.rules)
+        report = history_section(rules, args.base, args.commits, project, heading="#")
     except GateError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    write_text(args.report, report)
+    write_report(args.report, report)
     sys.stdout.write(report)
     return 0
 

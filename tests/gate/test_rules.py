@@ -1,14 +1,16 @@
-"""The metric gate's rules file (tools.gate_rules): keys, limits as exact decimals, one-line errors."""
+"""The metric gate's rules file (gate.rules): keys, limits as exact decimals, one-line errors."""
 
 import json
 from decimal import Decimal
 
 import pytest
+from dvc.utils.serialize import parse_yaml
 
-from pipeline.files import read_yaml
+from gate import rules as gate_rules
+from gate.errors import GateError
+from gate.project import Project
+from tests.gate.helpers import PROJECT, rule
 from tests.notebook_params import NOTEBOOK_GATE
-from tools import gate_rules
-from tools.gate_rules import GateError
 from tools.workspace import REPO
 
 # --- rules ---------------------------------------------------------------------------------
@@ -17,13 +19,10 @@ from tools.workspace import REPO
 ALLOWED = "better, max_drop, max_drop_pct, max_rise, max_rise_pct, min, max, significant_at"
 
 
-def rule(**raw):
-    return gate_rules.parse_rule("exp.metric", raw)
-
-
 def test_the_committed_rules_load_and_name_only_metrics_that_exist():
-    rules = gate_rules.load_rules(REPO / "gate.yaml")
-    experiments = read_yaml(REPO / "params.yaml")["experiments"]
+    project, rules = gate_rules.load_rules(REPO / "gate.yaml")
+    assert project == PROJECT
+    experiments = gate_rules.read_yaml(REPO / "params.yaml")["experiments"]
     assert rules, "gate.yaml gates nothing"
     for experiment, metrics in rules.items():
         assert experiment in experiments
@@ -35,7 +34,8 @@ def test_a_rules_file_loads_every_rule_with_its_limits_as_written(tmp_path):
     path = tmp_path / "rules.yaml"
     path.write_text(NOTEBOOK_GATE)  # the notebook's targets, in gate.yaml's layout
     Rule = gate_rules.Rule
-    assert gate_rules.load_rules(path) == {
+    _, rules = gate_rules.load_rules(path)
+    assert rules == {
         "blobs4": {
             "test_accuracy": Rule(
                 "higher",
@@ -144,16 +144,33 @@ def test_a_rules_file_that_is_not_yaml_is_a_gate_error(tmp_path):
 
 
 def test_rules_are_read_like_params_so_1e_3_is_a_number(tmp_path):
-    # YAML 1.1 (PyYAML) reads 1e-3 as the string '1e-3'; the reader of params.yaml, as DVC's, does not.
+    # YAML 1.1 (PyYAML) reads 1e-3 as the string '1e-3'; DVC's reader of params.yaml does not.
     path = tmp_path / "rules.yaml"
-    path.write_text("blobs4:\n  test_loss:\n    better: lower\n    max_rise: 1e-3\n")
-    assert read_yaml(path)["blobs4"]["test_loss"]["max_rise"] == 0.001
-    assert gate_rules.load_rules(path)["blobs4"]["test_loss"].max_worse == Decimal("0.001")
+    text = "blobs4:\n  test_loss:\n    better: lower\n    max_rise: 1e-3\n    max: 5E+2\n"
+    path.write_text(text)
+    read = gate_rules.read_yaml(path)
+    assert read == parse_yaml(text, str(path))  # DVC's own reader
+    assert read["blobs4"]["test_loss"]["max_rise"] == 0.001
+    _, rules = gate_rules.load_rules(path)
+    assert rules["blobs4"]["test_loss"].max_worse == Decimal("0.001")
+    assert rules["blobs4"]["test_loss"].maximum == Decimal("500.0")
 
 
-def test_an_empty_rules_file_gates_nothing(tmp_path):
+def test_a_tag_the_safe_reader_does_not_know_is_a_rules_file_it_cannot_read(tmp_path):
+    # DVC reads params with the safe loader, which refuses tags; a round-trip loader would
+    # read them as tagged values.
+    path = tmp_path / "rules.yaml"
+    path.write_text("blobs4:\n  test_loss: {better: lower, max: !custom 3}\n")
+    with pytest.raises(GateError) as error:
+        gate_rules.load_rules(path)
+    assert str(error.value).startswith(
+        f"{path}: cannot read rules: could not determine a constructor for the tag '!custom'"
+    )
+
+
+def test_an_empty_rules_file_gates_nothing_and_reads_no_project_layout(tmp_path):
     (tmp_path / "rules.yaml").write_text("# nothing gated yet\n")
-    assert gate_rules.load_rules(tmp_path / "rules.yaml") == {}
+    assert gate_rules.load_rules(tmp_path / "rules.yaml") == (Project(), {})
 
 
 @pytest.mark.parametrize("value", [0, 1, 1.5, -0.1, "0.05", None])
@@ -216,20 +233,36 @@ def test_a_negative_zero_limit_is_written_as_0():
     assert rule(better="higher", min=-0.0).describe() == "better higher, min 0"
 
 
-def test_an_error_without_a_message_is_named_by_its_type():
-    assert gate_rules.one_line(ValueError()) == "ValueError"
-    assert gate_rules.one_line(OSError("two\n  lines")) == "two lines"
-
-
 def test_a_rules_document_error_names_the_default_source():
     with pytest.raises(GateError) as error:
-        gate_rules.parse_rules(["a"])
+        gate_rules.parse_gate_file(["a"])
     assert str(error.value) == (
         "gate.yaml: top level: got ['a'], expected a mapping of experiment -> metric -> rule"
     )
     with pytest.raises(GateError) as error:
-        gate_rules.parse_rules({"blobs4": {}}, "rules.yaml")
+        gate_rules.parse_gate_file({"blobs4": {}}, "rules.yaml")
     assert str(error.value) == "rules.yaml: blobs4: got {}, expected a mapping of metric -> rule"
+    with pytest.raises(GateError) as error:
+        gate_rules.parse_rules({"b": {"m": {"better": "up"}}})
+    assert str(error.value) == "gate.yaml: b.m.better: got 'up', expected higher or lower"
+
+
+def test_the_project_section_is_read_from_the_file_and_is_no_experiment(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "project:\n  experiments_param: models\nm1:\n  auc: {better: higher, min: 0.5}\n"
+    )
+    project, rules = gate_rules.load_rules(path)
+    assert project == Project(experiments_param="models")
+    assert list(rules) == ["m1"] and rules["m1"]["auc"].minimum == Decimal("0.5")
+    assert gate_rules.parse_gate_file({"project": None}) == (Project(), {})
+    path.write_text("project:\n  experiments: models\n")
+    with pytest.raises(GateError) as error:
+        gate_rules.load_rules(path)
+    assert str(error.value) == (
+        f"{path}: project.experiments: unknown key; did you mean experiments_param? allowed: "
+        "experiments_param, metrics_file, points, curves"
+    )
 
 
 def test_a_missing_rules_file_is_one_line_with_the_reason(tmp_path):

@@ -4,7 +4,7 @@ Paired (both sides scored the same test points): McNemar's exact test for accura
 that exactly one side gets right, and a paired t-test for per-point losses and squared errors.
 Unpaired (different test points): Welch's t-test on the per-point values (for accuracy, each
 point's 0/1 correctness). Every test returns the change ``new - base`` of the metric, its 95 %
-interval and a two-sided p-value. Pure functions of NumPy arrays; tests/tools/test_gate_stats.py
+interval and a two-sided p-value. Pure functions of NumPy arrays; tests/gate/test_stats.py
 checks them against scipy.stats on constructed cases.
 """
 

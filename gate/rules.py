@@ -1,17 +1,20 @@
-"""The metric gate's rules (gate.yaml), checked into Rules whose limits are exact decimals.
+"""The metric gate's rules file (gate.yaml): its `project:` section (gate.project) and the
+rules, checked into Rules whose limits are exact decimals.
 
 A bad rules file raises GateError: one line naming the file, the key, the value and what is
 allowed.
 """
 
-import difflib
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
-from ruamel.yaml import YAMLError
+from ruamel.yaml import YAML, YAMLError
 
-from pipeline.files import read_yaml
+from gate.errors import GateError, bad_value, check_keys
+from gate.project import KEY, Project, parse_project
+from gate.text import one_line
 
 DIRECTIONS = ("higher", "lower")
 # How much worse a metric may get (absolutely, in % of the base value), named for its direction.
@@ -26,10 +29,6 @@ RULE_KEYS = (
     "max",
     "significant_at",
 )
-
-
-class GateError(ValueError):
-    """A bad command line, rules file or base revision: reported as one line, exit code 2."""
 
 
 @dataclass(frozen=True)
@@ -72,38 +71,18 @@ def format_decimal(value, signed=False):
     return f"+{text}" if signed and value > 0 else text
 
 
-def did_you_mean(name, choices):
-    """``did you mean <the closest choice>? `` (with its trailing space), or "" if none is close."""
-    close = difflib.get_close_matches(str(name), sorted(choices), n=1)
-    return f"did you mean {close[0]}? " if close else ""
-
-
-def one_line(error):
-    """An exception or message as a single line."""
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def _bad(source, path, value, expected):
-    raise GateError(f"{source}: {path}: got {value!r}, expected {expected}")
-
-
 def parse_rule(path, raw, source="gate.yaml"):
     """Check one metric's rule (a mapping) and return it as a Rule."""
     if not isinstance(raw, dict):
-        _bad(source, path, raw, "a mapping of " + ", ".join(RULE_KEYS))
-    for key in raw:
-        if key not in RULE_KEYS:
-            hint = did_you_mean(key, RULE_KEYS)
-            raise GateError(
-                f"{source}: {path}.{key}: unknown key; {hint}allowed: {', '.join(RULE_KEYS)}"
-            )
+        bad_value(source, path, raw, "a mapping of " + ", ".join(RULE_KEYS))
+    check_keys(source, path, raw, RULE_KEYS)
     if "better" not in raw:
         raise GateError(
             f"{source}: {path}.better: missing; every rule needs better: higher or lower"
         )
     better = raw["better"]
     if better not in DIRECTIONS:
-        _bad(source, f"{path}.better", better, "higher or lower")
+        bad_value(source, f"{path}.better", better, "higher or lower")
     other = DIRECTIONS[1 - DIRECTIONS.index(better)]
     for wrong, right in zip(TOLERANCES[other], TOLERANCES[better], strict=True):
         if wrong in raw:
@@ -118,13 +97,13 @@ def parse_rule(path, raw, source="gate.yaml"):
             tolerance = key != "min" and key != "max"
             if value is None or (tolerance and value < 0):
                 expected = "a number >= 0" if tolerance else "a finite number"
-                _bad(source, f"{path}.{key}", raw[key], expected)
+                bad_value(source, f"{path}.{key}", raw[key], expected)
             limits[key] = value
     level = None
     if "significant_at" in raw:
         level = to_decimal(raw["significant_at"])
         if level is None or not 0 < level < 1:
-            _bad(
+            bad_value(
                 source,
                 f"{path}.significant_at",
                 raw["significant_at"],
@@ -149,15 +128,11 @@ def parse_rule(path, raw, source="gate.yaml"):
 
 
 def parse_rules(raw, source="gate.yaml"):
-    """Check a whole rules document: {experiment: {metric: rule}} -> the same with Rules."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        _bad(source, "top level", raw, "a mapping of experiment -> metric -> rule")
+    """Check the rules: {experiment: {metric: rule}} -> the same with Rules."""
     rules = {}
     for experiment, metrics in raw.items():
         if not isinstance(metrics, dict) or not metrics:
-            _bad(source, str(experiment), metrics, "a mapping of metric -> rule")
+            bad_value(source, str(experiment), metrics, "a mapping of metric -> rule")
         rules[str(experiment)] = {
             str(metric): parse_rule(f"{experiment}.{metric}", rule, source)
             for metric, rule in metrics.items()
@@ -165,10 +140,27 @@ def parse_rules(raw, source="gate.yaml"):
     return rules
 
 
+def parse_gate_file(raw, source="gate.yaml"):
+    """Check a whole rules document: its `project:` section and {experiment: {metric: rule}}
+    -> (Project, the rules with Rules)."""
+    if raw is None:
+        return Project(), {}
+    if not isinstance(raw, dict):
+        bad_value(source, "top level", raw, "a mapping of experiment -> metric -> rule")
+    rules = {key: value for key, value in raw.items() if key != KEY}
+    return parse_project(raw.get(KEY), source), parse_rules(rules, source)
+
+
+def read_yaml(path):
+    """A YAML file as DVC reads params.yaml: ruamel.yaml's safe loader, YAML 1.2 (so 1e-3 is a
+    number, where YAML 1.1 readers such as PyYAML see a string)."""
+    return YAML(typ="safe").load(Path(path).read_text())
+
+
 def load_rules(path):
-    """Read and check the rules file."""
+    """Read and check the rules file -> (Project, rules)."""
     try:
-        raw = read_yaml(path)  # as params.yaml is read: YAML 1.2, so 1e-3 is a number
+        raw = read_yaml(path)
     except (OSError, YAMLError) as error:
         raise GateError(f"{path}: cannot read rules: {one_line(error)}") from None
-    return parse_rules(raw, str(path))
+    return parse_gate_file(raw, str(path))

@@ -1,20 +1,16 @@
-"""The metric gate's pictures: DVC's plots of both sides (`dvc plots diff --json`), drawn to PNG
-with vl-convert for local use and CI artifacts, and the training curves as Mermaid charts for
-places that show Markdown only (job summaries, pull-request comments)."""
+"""The metric gate's pictures: DVC's plots of both sides (`dvc plots diff --json`, gate.read),
+drawn to PNG with vl-convert for local use and CI artifacts, and the training curves (the plots
+that gate.yaml's project.curves names) as Mermaid charts for places that show Markdown only
+(job summaries, pull-request comments)."""
 
-import json
 import re
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools import charts
-from tools.gate_rules import one_line
-
-CURVE_X = "epoch"  # a plot whose x is this field is a training curve (dvc.yaml's history charts)
+from gate import charts
+from gate.project import Curves
+from gate.text import one_line
 
 
 @dataclass
@@ -57,23 +53,6 @@ def slug(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "plot"
 
 
-def plots_diff(base: str) -> tuple[dict[str, Any] | None, str | None]:
-    """`dvc plots diff BASE --json` (both sides' plot data) -> (parsed output, or None and why)."""
-    with tempfile.TemporaryDirectory() as scratch:  # DVC copies image plots here; unused
-        result = subprocess.run(
-            [sys.executable, "-m", "dvc", "plots", "diff", base, "--json", "-o", scratch],
-            capture_output=True,
-            text=True,
-        )
-    if result.returncode != 0:
-        lines = result.stderr.strip().splitlines() or ["no output"]
-        return None, f"dvc plots diff failed: {lines[-1]}"
-    try:
-        return json.loads(result.stdout), None
-    except ValueError as error:
-        return None, f"unexpected dvc plots diff output ({error!r})"
-
-
 def render_plots(plots_json: dict[str, Any] | None, base: str, out_dir: str | Path) -> Plots:
     """Draw each Vega plot of `dvc plots diff BASE` (both sides overlaid) to a PNG in out_dir."""
     plots = Plots()
@@ -102,21 +81,37 @@ def render_plots(plots_json: dict[str, Any] | None, base: str, out_dir: str | Pa
     return plots
 
 
-def curve_charts(plots_json: dict[str, Any] | None, revisions: tuple[str, str]) -> list[str]:
+def y_encoding(spec: dict[str, Any]) -> dict[str, Any]:
+    """A filled Vega-Lite spec's y encoding: at the top (DVC's simple template) or in its first
+    layer (the linear ones)."""
+    y_axis = spec.get("encoding", {}).get("y")
+    return y_axis or spec.get("layer", [{}])[0].get("encoding", {}).get("y") or {}
+
+
+def curve_charts(
+    plots_json: dict[str, Any] | None,
+    revisions: tuple[str, str],
+    curves: Curves,
+    sources: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Each training-curve plot as a Mermaid chart: one line per side and field, the base's
-    first (revisions are (base, workspace) as DVC names them)."""
+    first (revisions are (base, workspace) as DVC names them). A plot is a training curve when
+    ``curves`` matches its x field and the data files ``sources`` gives for its name."""
     out = []
     for title, items in ((plots_json or {}).get("data") or {}).items():
         for item in items:
             spec = item.get("content") if item.get("type") == "vega" else None
-            if not spec or spec.get("encoding", {}).get("x", {}).get("field") != CURVE_X:
+            x = (spec or {}).get("encoding", {}).get("x", {}).get("field")
+            if not spec or not curves.match(x, (sources or {}).get(title, [])):
                 continue
+            y_axis = y_encoding(spec)
+            # DVC names the y values dvc_inferred_y_value, and each row's y field, only when the
+            # plot has several y fields; with one, they are under its name, and that is all.
+            y_field = y_axis.get("field")
             series = {}
             for row in spec.get("data", {}).get("values", []):
-                key = (row.get("rev"), row.get("field"))
-                series.setdefault(key, []).append(
-                    (float(row[CURVE_X]), float(row["dvc_inferred_y_value"]))
-                )
+                key = (row.get("rev"), row.get("field", y_field))
+                series.setdefault(key, []).append((float(row[curves.x]), float(row[y_field])))
             lines = [
                 (f"{rev} {field}", [y for _, y in sorted(values)])
                 for rev in revisions
@@ -125,8 +120,7 @@ def curve_charts(plots_json: dict[str, Any] | None, revisions: tuple[str, str]) 
             ]
             if not lines:
                 continue
-            epochs = sorted({x for values in series.values() for x, _ in values})
-            y_title = spec.get("layer", [{}])[0].get("encoding", {}).get("y", {}).get("title")
-            x_axis = (CURVE_X, epochs[0], epochs[-1])
-            out.append(charts.line_chart(title, x_axis, lines, y_title or ""))
+            steps = sorted({step for values in series.values() for step, _ in values})
+            x_axis = (curves.x, steps[0], steps[-1])
+            out.append(charts.line_chart(title, x_axis, lines, y_axis.get("title") or ""))
     return out

@@ -1,40 +1,27 @@
-"""The metric gate's pure part: both sides as DVC returned them, compared under the rules, and
-the Markdown report. tools/gate.py reads the sides through DVC and runs this.
+"""The metric gate's comparison (pure): both sides (gate.sides) under the rules, with each
+metric's noise test from the per-point results (gate.stats), into a Comparison that gate.report
+writes out. gate/cli.py reads the sides through DVC (gate.read) and runs this.
 
-Numbers are compared as exact decimals of the values as written (the evaluate stage rounds metrics
-to 6 significant digits and YAML rules are short decimals), so 0.93 -> 0.925 is a drop of exactly
-0.005 (in binary floats, 0.0050000000000000044), and a change or value exactly at a limit passes.
+Numbers are compared as exact decimals of the values as written (metrics files hold short
+decimals, such as 6 significant digits, and so do YAML rules), so 0.93 -> 0.925 is a drop of
+exactly 0.005 (in binary floats, 0.0050000000000000044), and a change or value exactly at a limit
+passes.
 """
 
 import json
 import math
-import os
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
-from tools import gate_stats
-from tools.gate_plots import Plots
-from tools.gate_rules import (
-    TOLERANCES,
-    GateError,
-    Rule,
-    did_you_mean,
-    format_decimal,
-    one_line,
-    to_decimal,
-)
-
-WORKSPACE = "workspace"  # DVC's name for the working tree, the gate's new side
-MISSING_FILE = "is missing"  # how a metrics file that DVC could not find is described
-# The per-point column behind a metric ("correct": actual == predicted, for accuracy).
-POINT_COLUMNS = {"test_accuracy": "correct", "test_loss": "loss", "test_mse": "squared_error"}
-# The params that fix which test points an experiment is scored on.
-TEST_SET_PARAMS = ("data", "split")
+from gate import stats
+from gate.errors import GateError
+from gate.project import CORRECT, Points, Project, lookup
+from gate.rules import TOLERANCES, Rule, format_decimal, to_decimal
+from gate.sides import MISSING_FILE, WORKSPACE, Side, flatten, where
+from gate.text import did_you_mean
 
 
 class Gap(Enum):
@@ -44,94 +31,6 @@ class Gap(Enum):
     NO_FILE = "no file"  # the experiment's metrics file is missing
     UNREADABLE = "unreadable"  # the experiment's metrics file cannot be read or parsed
     MISSING = "missing"  # the file was read but has no such metric
-
-
-# --- both sides, as DVC returned them ------------------------------------------------------
-
-
-@dataclass
-class Side:
-    """What DVC read from one side: its experiments (from params), metrics and read errors."""
-
-    name: str  # the base revision as given, or "workspace"
-    experiments: tuple | None = None  # in params order; None when the params could not be read
-    params: dict | None = None
-    metrics: dict = field(default_factory=dict)  # experiment -> {metric: value}
-    paths: dict = field(default_factory=dict)  # experiment -> metrics file
-    errors: dict = field(default_factory=dict)  # experiment -> why its file could not be read
-    problems: list = field(default_factory=list)  # side-wide problems, each one line
-    points: dict = field(default_factory=dict)  # experiment -> per-point results (DataFrame)
-    point_errors: dict = field(default_factory=dict)  # experiment -> why they cannot be read
-
-    def expects(self, experiment: str) -> bool:
-        """Whether this side should have a metrics file for ``experiment``."""
-        if self.experiments is None:
-            return experiment in self.paths
-        return experiment in self.experiments
-
-
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested metric dicts as {"a.b": value}, the way DVC names nested metrics."""
-    if not isinstance(value, dict):
-        return {prefix: value}
-    flat = {}
-    for key, item in value.items():
-        flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
-
-
-def where(side: str) -> str:
-    """``in the workspace`` or ``on <revision>``."""
-    return "in the workspace" if side == WORKSPACE else f"on {side}"
-
-
-def describe_read_error(error: BaseException) -> str:
-    """A metrics file's read error, as DVC reported it, in words."""
-    from dvc.exceptions import PathMissingError
-
-    if isinstance(error, (FileNotFoundError, PathMissingError)):
-        return MISSING_FILE
-    # DVC's parse errors start "unable to read: '<path relative to somewhere>', "; the path is
-    # already in the failure line.
-    message = re.sub(r"^unable to read: '[^']*',\s*", "", one_line(error))
-    return f"is unreadable ({type(error).__name__}: {message})"
-
-
-def side_from_dvc(
-    name: str,
-    result: dict[str, Any] | None,
-    params: dict[str, Any] | None,
-    params_error: BaseException | None = None,
-) -> Side:
-    """Build a Side from DVC's metrics result for one revision and its params (pure).
-
-    ``result`` is one revision's entry of ``Repo.metrics.show(...)``: ``{"data": {path:
-    {"data": metrics} or {"error": exception}}}``, ``{"error": exception}``, or None.
-    """
-    side = Side(name)
-    if result is None:
-        side.problems.append("DVC found no metrics there (is it a revision of this DVC project?)")
-    elif "error" in result:
-        side.problems.append(f"DVC could not collect its metrics: {one_line(result['error'])}")
-    for path, file_result in sorted(((result or {}).get("data") or {}).items()):
-        experiment = Path(path).stem
-        if experiment in side.paths:
-            side.problems.append(
-                f"{side.paths[experiment]} and {path} both map to experiment {experiment}"
-            )
-            continue
-        side.paths[experiment] = path
-        if "error" in file_result:
-            side.errors[experiment] = describe_read_error(file_result["error"])
-        else:
-            side.metrics[experiment] = flatten(file_result.get("data") or {})
-    if params_error is not None:
-        side.problems.append(f"cannot read its params: {one_line(params_error)}")
-    else:
-        side.params = params or {}
-        experiments = side.params.get("experiments")
-        side.experiments = tuple(experiments) if isinstance(experiments, dict) else ()
-    return side
 
 
 def check_rule_names(
@@ -171,8 +70,8 @@ class Row:
     change: str
     verdict: str
     failed: bool
-    test: gate_stats.Test | None = None  # the change's interval and p-value, when computable
-    level: float = gate_stats.DEFAULT_LEVEL  # the p-value below which it is "significant"
+    test: stats.Test | None = None  # the change's interval and p-value, when computable
+    level: float = stats.DEFAULT_LEVEL  # the p-value below which it is "significant"
     waived: str | None = None  # a worsening past a tolerance that significant_at let pass
 
 
@@ -284,7 +183,7 @@ def format_p(p_value: float, level: float) -> str:
 
 
 def weigh_noise(
-    rule: Rule, test: gate_stats.Test | None, tolerance: list[str]
+    rule: Rule, test: stats.Test | None, tolerance: list[str]
 ) -> tuple[list[str], str | None]:
     """Apply ``significant_at``: which tolerance reasons fail, and a note on any waived.
 
@@ -317,7 +216,7 @@ def judge(
     rule: Rule | None,
     base_name: str,
     new_name: str = WORKSPACE,
-    test: gate_stats.Test | None = None,
+    test: stats.Test | None = None,
 ) -> tuple[Row, list[str]]:
     """One table row and its failure lines (each naming experiment, metric, values and rule).
 
@@ -346,7 +245,7 @@ def judge(
         return Row(metric, base_value, new_value, "", verdict, True), lines
     base, new = to_decimal(base_value), to_decimal(new_value)  # None for a Gap
     change = format_change(base, new) if base is not None and new is not None else ""
-    level = float(rule.significant_at) if rule and rule.significant_at else gate_stats.DEFAULT_LEVEL
+    level = float(rule.significant_at) if rule and rule.significant_at else stats.DEFAULT_LEVEL
 
     def row(verdict, failed, waived=None):
         return Row(metric, base_value, new_value, change, verdict, failed, test, level, waived)
@@ -400,26 +299,28 @@ def _side_values(side, experiment, failures):
     return Gap.NO_EXPERIMENT
 
 
-def point_values(points: Any, column: str) -> Any:
-    """A per-point column as floats ("correct": 1.0 where actual == predicted), or None."""
-    if column == "correct":
-        if {"actual", "predicted"} <= set(points.columns):
-            return (points["actual"] == points["predicted"]).to_numpy(float)
+def point_values(table: Any, column: str, points: Points) -> Any:
+    """A per-point column as floats (CORRECT: 1.0 where the actual column equals the predicted
+    one), or None where the table lacks it."""
+    if column == CORRECT:
+        if {points.actual, points.predicted} <= set(table.columns):
+            return (table[points.actual] == table[points.predicted]).to_numpy(float)
         return None
-    return points[column].to_numpy(float) if column in points.columns else None
+    return table[column].to_numpy(float) if column in table.columns else None
 
 
-def same_test_points(base: Side, new: Side, experiment: str) -> tuple[bool, str]:
+def same_test_points(base: Side, new: Side, experiment: str, project: Project) -> tuple[bool, str]:
     """Whether both sides scored the same test points -> (paired, the reason in words)."""
+    points = project.points
+    if not points.paired:
+        return False, "the project section names no points.paired_when"
     base_points, new_points = base.points[experiment], new.points[experiment]
-    settings = [
-        ((side.params or {}).get("experiments") or {}).get(experiment) or {} for side in (base, new)
-    ]
-    if side_params := [
-        key for key in TEST_SET_PARAMS if settings[0].get(key) != settings[1].get(key)
+    settings = [project.experiment_params(side.params, experiment) for side in (base, new)]
+    if differ := [
+        key for key in points.paired_params if lookup(settings[0], key) != lookup(settings[1], key)
     ]:
-        return False, f"the {' and '.join(side_params)} params differ"
-    columns = [column for column in ("x", "actual") if column in new_points.columns]
+        return False, f"the {' and '.join(differ)} params differ"
+    columns = [column for column in points.paired_columns if column in new_points.columns]
     if len(base_points) != len(new_points) or not all(
         column in base_points.columns
         and base_points[column].to_numpy().tobytes() == new_points[column].to_numpy().tobytes()
@@ -430,8 +331,8 @@ def same_test_points(base: Side, new: Side, experiment: str) -> tuple[bool, str]
 
 
 def noise_tests(
-    base: Side, new: Side, experiment: str, metrics: Iterable[str]
-) -> tuple[dict[str, gate_stats.Test], list[str]]:
+    base: Side, new: Side, experiment: str, metrics: Iterable[str], project: Project
+) -> tuple[dict[str, stats.Test], list[str]]:
     """Each metric's noise test from both sides' per-point results -> (tests, notes)."""
     notes = [
         f"per-point results {side.point_errors[experiment]} {where(side.name)}: "
@@ -439,26 +340,30 @@ def noise_tests(
         for side in (base, new)
         if experiment in side.point_errors
     ]
-    if not (experiment in base.points and experiment in new.points):
+    if project.points is None or not (experiment in base.points and experiment in new.points):
         return {}, notes
-    paired, why = same_test_points(base, new, experiment)
+    paired, why = same_test_points(base, new, experiment, project)
     tests = {}
     for metric in metrics:
-        column = POINT_COLUMNS.get(metric)
+        column = project.points.metrics.get(metric)
         if column is None:
             continue
-        values = [point_values(side.points[experiment], column) for side in (base, new)]
+        values = [
+            point_values(side.points[experiment], column, project.points) for side in (base, new)
+        ]
         if any(value is None or len(value) < 2 for value in values):
             continue
-        kind = "correct" if column == "correct" else "mean"
-        tests[metric] = gate_stats.compare_points(*values, paired=paired, kind=kind)
+        kind = "correct" if column == CORRECT else "mean"
+        tests[metric] = stats.compare_points(*values, paired=paired, kind=kind)
     if tests:
         methods = ", ".join(sorted({test.method for test in tests.values()}))
         notes.append(f"{'Paired' if paired else 'Unpaired'}: {why} ({methods}).")
     return tests, notes
 
 
-def compare(base: Side, new: Side, rules: dict[str, dict[str, Rule]]) -> Comparison:
+def compare(
+    base: Side, new: Side, rules: dict[str, dict[str, Rule]], project: Project
+) -> Comparison:
     """Compare two Sides under ``rules`` -> Comparison (call check_rule_names first)."""
     failures = [
         f"{where(side.name)}: {problem}" for side in (base, new) for problem in side.problems
@@ -487,7 +392,7 @@ def compare(base: Side, new: Side, rules: dict[str, dict[str, Rule]]) -> Compari
                 *(values for values in (base_values, new_values) if isinstance(values, dict))
             )
         )
-        tests, test_notes = noise_tests(base, new, experiment, names)
+        tests, test_notes = noise_tests(base, new, experiment, names, project)
         notes += test_notes
         rows = []
         for metric in names:
@@ -534,113 +439,3 @@ def diff_params(
                 )
             )
     return rows
-
-
-# --- report (pure) -------------------------------------------------------------------------
-
-
-def markdown_table(
-    header: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str] | None = None
-) -> str:
-    """A GitHub-flavoured Markdown table; ``|`` and line breaks in cells are escaped."""
-
-    def cell(text):
-        return " ".join(str(text).split()).replace("|", "\\|") or " "
-
-    align = align or ["---"] * len(header)
-    lines = [[cell(c) for c in header], list(align), *[[cell(c) for c in row] for row in rows]]
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
-
-
-def noise_cells(row: Row) -> list[str]:
-    """The interval, p-value and word of a row's noise test (blank without one)."""
-    if row.test is None:
-        return ["", "", ""]
-    test = row.test
-    return [
-        f"{test.low:+.3g} to {test.high:+.3g}",
-        format_p(test.p_value, row.level),
-        test.word(row.level),
-    ]
-
-
-def render_markdown(
-    comparison: Comparison,
-    *,
-    base_name: str,
-    rules_path: str,
-    params_rows: list[tuple[str, str, str]] | None,
-    plots: Plots | None = None,
-    report_dir: str | os.PathLike[str] = ".",
-    curves: Sequence[str] = (),
-    history: str | None = None,
-) -> str:
-    """The gate's Markdown report: verdict, failures, a table per experiment, params, the
-    training curves and each gated metric's history (Mermaid charts), plots (PNG links)."""
-    status = "PASS" if comparison.passed else "FAIL"
-    count = len(comparison.failures)
-    out = [
-        f"# Metric gate: {status}",
-        "",
-        f"Base: `{base_name}`. New: the workspace. Rules: `{rules_path}`. "
-        f"{count} failure{'' if count == 1 else 's'}.",
-        "",
-    ]
-    if comparison.failures:
-        out += ["## Failures", "", *[f"- {line}" for line in comparison.failures], ""]
-    waived = [row.waived for table in comparison.tables for row in table.rows if row.waived]
-    if waived:
-        out += ["## Worse than a tolerance, but within noise (not failed)", ""]
-        out += [f"- {line}" for line in waived] + [""]
-    for table in comparison.tables:
-        out += [f"## {table.experiment}", ""]
-        if table.rows:
-            out += [
-                markdown_table(
-                    ["metric", "base", "new", "change", "95 % interval", "p", "noise", "verdict"],
-                    [
-                        [
-                            row.metric,
-                            format_value(row.base),
-                            format_value(row.new),
-                            row.change,
-                            *noise_cells(row),
-                            row.verdict,
-                        ]
-                        for row in table.rows
-                    ],
-                    ["---", "---:", "---:", "---:", "---:", "---:", "---", "---"],
-                ),
-                "",
-            ]
-        out += [f"Note: {note}" for note in table.notes] + ([""] if table.notes else [])
-    out += ["## Params that differ", ""]
-    if params_rows is None:
-        out += ["Not compared: the params of one side could not be read (see failures).", ""]
-    elif params_rows:
-        out += [markdown_table(["param", "base", "new"], [list(row) for row in params_rows]), ""]
-    else:
-        out += ["None.", ""]
-    if curves:
-        out += [
-            "## Training curves",
-            "",
-            f"`{base_name}` and the workspace, from `dvc plots diff`.",
-            "",
-        ]
-        out += list(curves)
-    if history:
-        out += [history]
-    if plots is not None:
-        out += [
-            "## Plots",
-            "",
-            f"DVC's plots (training curves among them), `{base_name}` and the workspace overlaid.",
-            "",
-        ]
-        for title, path in plots.images:
-            relative = Path(os.path.relpath(Path(path).resolve(), Path(report_dir).resolve()))
-            alt = re.sub(r"([\[\]\\])", r"\\\1", title)
-            out += [f"![{alt}]({relative.as_posix()})", ""]
-        out += [f"- {note}" for note in plots.notes] + ([""] if plots.notes else [])
-    return "\n".join(out).rstrip() + "\n"
