@@ -86,12 +86,8 @@ def _integral(value: Any) -> Any:
 
 
 Integral = BeforeValidator(_integral)
-Count = Annotated[
-    int, Strict(), Field(ge=1, le=_MAX_INT), Integral, _expected("an integer >= 1")
-]
-Seed = Annotated[
-    int, Strict(), Field(ge=0, le=_MAX_INT), Integral, _expected("an integer >= 0")
-]
+Count = Annotated[int, Strict(), Field(ge=1, le=_MAX_INT), Integral, _expected("an integer >= 1")]
+Seed = Annotated[int, Strict(), Field(ge=0, le=_MAX_INT), Integral, _expected("an integer >= 0")]
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False), _expected("a finite number")]
 Positive = Annotated[
     float, Strict(), Field(gt=0, allow_inf_nan=False), _expected("a finite number > 0")
