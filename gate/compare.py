@@ -309,6 +309,13 @@ def point_values(table: Any, column: str, points: Points) -> Any:
     return table[column].to_numpy(float) if column in table.columns else None
 
 
+def same_values(base: Any, new: Any) -> bool:
+    """Two columns hold the same values: numbers bit for bit, text (class names) as text."""
+    if base.dtype == object or new.dtype == object:
+        return base.tolist() == new.tolist()
+    return base.dtype == new.dtype and base.tobytes() == new.tobytes()
+
+
 def same_test_points(base: Side, new: Side, experiment: str, project: Project) -> tuple[bool, str]:
     """Whether both sides scored the same test points -> (paired, the reason in words)."""
     points = project.points
@@ -323,7 +330,7 @@ def same_test_points(base: Side, new: Side, experiment: str, project: Project) -
     columns = [column for column in points.paired_columns if column in new_points.columns]
     if len(base_points) != len(new_points) or not all(
         column in base_points.columns
-        and base_points[column].to_numpy().tobytes() == new_points[column].to_numpy().tobytes()
+        and same_values(base_points[column].to_numpy(), new_points[column].to_numpy())
         for column in columns
     ):
         return False, "the test points differ"

@@ -406,6 +406,45 @@ def test_other_test_points_make_the_comparison_unpaired():
     assert table.notes[0].startswith("Unpaired: the test points differ (")
 
 
+def named(table):
+    """The same per-point results with class names for labels, as a table's file has them."""
+    names = np.array(["benign", "malignant", "other", "rare"], dtype=object)
+    return table.assign(actual=names[table["actual"]], predicted=names[table["predicted"]])
+
+
+def test_class_names_as_text_are_compared_paired():
+    # Two reads of the same CSV hold equal strings in distinct objects.
+    base, new = sides(named(points([])), named(points(range(8))).copy(deep=True))
+    comparison = gate_compare.compare(base, new, NOISE_RULES, PROJECT)
+    assert row(comparison, "blobs4", "test_accuracy").test.method == "McNemar's exact test"
+
+
+def test_other_class_names_make_the_comparison_unpaired():
+    other = named(points(range(8)))
+    other.loc[0, "actual"] = "rare"
+    base, new = sides(named(points([])), other)
+    comparison = gate_compare.compare(base, new, NOISE_RULES, PROJECT)
+    [table] = [table for table in comparison.tables if table.experiment == "blobs4"]
+    assert table.notes[0].startswith("Unpaired: the test points differ (")
+
+
+@pytest.mark.parametrize(
+    "base, new, same",
+    [
+        (np.array([1, 2]), np.array([1, 2]), True),
+        (np.array([1, 2]), np.array([1, 3]), False),
+        (np.array([1, 2]), np.array([1.0, 2.0]), False),  # another type: not the same file
+        (np.array([0.0]), np.array([-0.0]), False),  # bit for bit
+        (np.array(["a", "b"], dtype=object), np.array(["a", "b"], dtype=object), True),
+        (np.array(["a", "b"], dtype=object), np.array(["a", "c"], dtype=object), False),
+        (np.array(["1"], dtype=object), np.array([1]), False),
+        (np.array([1]), np.array(["1"], dtype=object), False),
+    ],
+)
+def test_same_values_compares_numbers_bit_for_bit_and_text_as_text(base, new, same):
+    assert gate_compare.same_values(base, new) is same
+
+
 def test_unreadable_per_point_results_are_one_line_and_the_fixed_limits_apply():
     base, new = sides("metrics/blobs4.points.csv is missing", points(range(8)))
     comparison = gate_compare.compare(base, new, NOISE_RULES, PROJECT)
