@@ -59,7 +59,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="draw DVC's plots (training curves among them) of "
         "both sides to PNGs here, linked from the report",
     )
+    parser.add_argument(
+        "--print-report",
+        action="store_true",
+        help="print the whole Markdown report (default: the verdict, each failure, and where "
+        "the report is)",
+    )
     return parser.parse_args(argv)
+
+
+def summary(comparison, report_path: Path) -> str:
+    """What the terminal shows: the verdict, each failure, and where the report is."""
+    count = len(comparison.failures)
+    verdict = "passed" if comparison.passed else f"FAILED ({count} failure{'s' * (count != 1)})"
+    lines = [f"gate: {verdict}", *[f"- {line}" for line in comparison.failures]]
+    return "\n".join([*lines, f"report: {report_path}"]) + "\n"
 
 
 def history_or_note(
@@ -120,8 +134,5 @@ def main(argv: list[str] | None = None) -> int:
         history=history,
     )
     write_report(report_path, report)
-    sys.stdout.write(report)
-    count = len(comparison.failures)
-    verdict = "passed" if comparison.passed else f"FAILED ({count} failure{'s' * (count != 1)})"
-    print(f"gate: {verdict}; report in {report_path}", file=sys.stderr)
+    sys.stdout.write(report if args.print_report else summary(comparison, report_path))
     return EXIT_PASS if comparison.passed else EXIT_FAIL

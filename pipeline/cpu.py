@@ -5,7 +5,8 @@ CPU they find when they load, and TensorFlow's and OpenBLAS's reductions split w
 count; either changes the last bits of a float, and so the bytes of every output after it.
 ``pin_kernels`` caps all of them at the x86-64-v3 (AVX2 + FMA) kernels and one thread count,
 the code every x86-64-v3 CPU runs, AVX-512 or not. It must run before NumPy or TensorFlow is
-imported (they read these variables once, when they load): ``stages/__init__.py`` calls it.
+imported (they read these variables once, when they load): each stage's entry point calls it
+first, through ``stages.startup.prepare_process``.
 
 This module imports nothing that loads NumPy: it reads the CPU's features through glibc.
 """

@@ -46,7 +46,9 @@ def run_gate(repo, tmp_path, *args):
     if not rules.exists():
         rules.write_text(TEST_RULES)
     report = str(tmp_path / "report" / "gate.md")
-    return run_module("gate", repo, "--rules", str(rules), "--report", report, *args)
+    return run_module(
+        "gate", repo, "--rules", str(rules), "--report", report, "--print-report", *args
+    )
 
 
 @pytest.mark.e2e
@@ -92,7 +94,7 @@ def test_gate_fails_on_a_crippled_learning_rate_and_accepts_an_experiment_as_bas
     ), failures
     assert all(line.startswith("blobs4 ") for line in failures)
     assert "| experiments.blobs4.train.learning_rate | 0.01 | 0.0001 |" in result.stdout
-    assert "FAILED" in result.stderr
+    assert result.stdout.startswith("# Metric gate: FAIL\n")
     # The workspace now holds the experiment's results: compared with it, nothing changed.
     same = run_gate(small_pipeline, tmp_path, "--base", "crippled")
     assert same.returncode == 0, same.stdout + same.stderr
