@@ -7,7 +7,7 @@ from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.figure import Figure
 
 from pipeline import drawing, inference, tables
-from pipeline.settings import Plot
+from pipeline.settings import Plot, TablePlot
 from stages import plot
 
 # A linear softmax classifier on 2 features, 3 classes: class j wins in its own third of the plane.
@@ -186,3 +186,99 @@ def test_save_regression_figure_twice_gives_identical_png(tmp_path):
         plot.save_figure(fig, tmp_path / name)
         data.append((tmp_path / name).read_bytes())
     assert data[0] == data[1]
+
+
+# --- a table's pictures ---
+
+# A linear softmax on 4 standardized features, 3 classes, and the names a table's file gives.
+TABLE_WEIGHTS = {
+    "layers": [
+        {
+            "name": "wx_b",
+            "kernel": [[2.0, -1.0, 0.0], [0.0, 1.5, -1.0], [0.5, 0.0, 1.0], [-1.0, 0.3, 0.2]],
+            "bias": [0.1, 0.0, -0.1],
+            "activation": "linear",
+        }
+    ],
+    "output_activation": "softmax",
+    "standardize": {
+        "mean": [10.0, 0.0, 5.0, 100.0],
+        "variance": [4.0, 1.0, 9.0, 400.0],
+        "epsilon": 1e-7,
+    },
+}
+TABLE_SCHEMA = tables.Schema(("a", "b", "c", "d"), "kind", ("setosa", "versicolor", "virginica"))
+
+
+def table_parts(n_features=4, n=60):
+    rng = np.random.default_rng(3)
+    X = (
+        rng.normal(size=(n, n_features)) * [2.0, 1.0, 3.0, 20.0][:n_features]
+        + [10, 0, 5, 100][:n_features]
+    )
+    y = rng.integers(0, 3, size=n)  # labels unrelated to the model: many points are wrong
+    table = tables.make_table(X, y, None, np.eye(3, dtype=np.float32)[y])
+    return table.iloc[:40].reset_index(drop=True), table.iloc[40:].reset_index(drop=True)
+
+
+def drawn_points(ax):
+    """The scatter of class-coloured points (the first collection with one colour per point)."""
+    return next(c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets()))
+
+
+def test_a_tables_points_have_the_colour_of_the_class_the_model_predicts():
+    train, test = table_parts()
+    fig = plot.figure_table_classes(
+        TABLE_WEIGHTS, train, test, TABLE_SCHEMA, TablePlot(grid_points=10), accuracy=0.5, name="t"
+    )
+    ax = fig.axes[0]
+    predicted = inference.predict(TABLE_WEIGHTS, tables.features(test)).argmax(axis=1)
+    colours = np.array(drawing.class_colors(3))[predicted]
+    drawn = drawn_points(ax).get_facecolors()
+    # Agreement of the colours drawn with the model's own predictions on those points: 100 %.
+    assert np.mean(np.all(np.isclose(drawn, colours), axis=1)) == 1.0
+    # The wrong ones are marked, as many as there are.
+    wrong = predicted != test["y"].to_numpy()
+    [marks] = [c for c in ax.collections if str(c.get_label()).startswith("wrong")]
+    assert len(marks.get_offsets()) == wrong.sum() > 0
+    # Four features: a projection named on the axes, and no boundary drawn.
+    assert ax.get_xlabel().startswith("principal component 1 of the standardized features")
+    assert not [c for c in ax.collections if isinstance(c, QuadMesh)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:3] == list(TABLE_SCHEMA.classes)
+
+
+def test_a_two_feature_tables_boundary_is_the_models_decision_on_the_points_drawn():
+    train, test = table_parts(n_features=2)
+    weights = {**LINEAR}
+    schema = tables.Schema(("height", "width"), "kind", ("p", "q", "r"))
+    fig = plot.figure_table_classes(
+        weights, train, test, schema, TablePlot(grid_points=40), accuracy=0.5, name="t"
+    )
+    ax = fig.axes[0]
+    [mesh] = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    predicted = inference.predict(weights, tables.features(test)).argmax(axis=1)
+    drawn = drawn_points(ax).get_facecolors()
+    assert np.all(np.isclose(drawn, np.array(drawing.class_colors(3))[predicted]))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("height", "width")
+    assert mesh.get_array().size == 40 * 40
+
+
+def test_a_table_regression_draws_predicted_against_actual_and_residuals():
+    train, test = regression_tables()
+    metrics = {"test_mse": 0.01, "test_r2": 0.9, "linreg_r2": 0.8}
+    schema = tables.Schema(("x",), "y", None)
+    fig = plot.figure_table_regression(SIGMOID, test, schema, metrics, "r")
+    fit, residuals = fig.axes
+    predicted = inference.predict(SIGMOID, tables.features(test))[:, 0]
+    np.testing.assert_allclose(fit.collections[0].get_offsets()[:, 1], predicted)
+    np.testing.assert_allclose(
+        residuals.collections[0].get_offsets()[:, 1], test["y"].to_numpy() - predicted
+    )
+    assert fig._suptitle.get_text() == "r: test MSE 0.01, R² 0.9 (linear regression: R² 0.8)"
+
+
+def test_a_linear_tables_anatomy_names_every_feature():
+    fig = plot.figure_table_weights(TABLE_WEIGHTS, TABLE_SCHEMA, "t")
+    ax_w = fig.axes[0]
+    assert [t.get_text() for t in ax_w.get_yticklabels()] == ["a", "b", "c", "d"]
+    assert [t.get_text() for t in ax_w.get_xticklabels()] == list(TABLE_SCHEMA.classes)
