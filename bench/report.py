@@ -2,6 +2,7 @@
 
 from bench.stats import growth_exponent, markdown_table, median, ratio, runs, seconds, verdict
 from pipeline.cpu import NATIVE_SWITCH
+from pipeline.settings import BYTES_PER_VALUE, MAX_VALUES
 
 # The issue's targets.
 TRAINING_SPEEDUP = 5.0
@@ -386,6 +387,66 @@ def section_budget(budget):
     )
 
 
+def table_step_label(step, tables):
+    if step == "experiment":
+        return "`python -m tools.experiment` (read, check, copy, `dvc add`)"
+    if step == "predict":
+        return f"`python -m stages.predict` on the {tables['rows']:,} rows"
+    return f"`{step}`" if step == "validate" else f"`{step}@{tables['name']}`"
+
+
+def peak_cell(peaks, floor):
+    """The largest of ``peaks`` in MB, or "<= floor" when it is not above the benchmark
+    process's own peak, which every child's figure starts from."""
+    peak = max(peaks)
+    return f"<= {floor:.0f}" if peak <= floor else f"{peak:.0f}"
+
+
+def section_tables(tables):
+    """The large table's steps, each against the pipeline's memory bound, and the CSV read."""
+    floor = tables["floor_mb"]
+    bound = MAX_VALUES * BYTES_PER_VALUE
+    bound_text = f"{bound / 1e9:.1f} GB"
+    epochs = f"{tables['epochs']} epoch{'' if tables['epochs'] == 1 else 's'}"
+    rows = [
+        (
+            table_step_label(step, tables),
+            seconds(median(row["seconds"])),
+            f"{min(row['seconds']):.2f}-{max(row['seconds']):.2f}",
+            peak_cell(row["peak_mb"], floor),
+            verdict(max(row["peak_mb"]) * 2**20 <= bound),
+        )
+        for step, row in tables["steps"].items()
+    ]
+    reads = tables["reads"]
+    ours, theirs = reads["ours"], reads["pyarrow"]
+    read_line = (
+        f"The CSV read alone, a fresh process each (imports not timed), {len(reads['ratios'])} "
+        f"paired runs: ours (`pipeline.user_table.read_user_file`) {median(ours['seconds']):.2f} "
+        f"s, peak {peak_cell(ours['peak_mb'], floor)} MB; pyarrow's `pyarrow.csv.read_csv` "
+        f"{median(theirs['seconds']):.2f} s, peak {peak_cell(theirs['peak_mb'], floor)} MB; "
+        f"ours / pyarrow {ratio(median(reads['ratios']))} (median of the pairs' ratios).\n"
+    )
+    return (
+        f"## A large table: {tables['rows']:,} rows x {tables['features']} features, from "
+        "`make experiment` to `make predict`\n\n"
+        f"A synthetic CSV of {tables['file_bytes'] / 1e6:.0f} MB (`bench/tables.py`: float "
+        f"features at scales from 0.01 to 1000, a {tables['classes']}-class text label from a "
+        "linear rule plus noise) is added to a copy of the project with `tools.experiment`; "
+        "then each stage of its chain runs on its own, as dvc.yaml has it, and "
+        f"`stages.predict` predicts the same file. Training is cut to {epochs} "
+        f"(`train.epochs`; batch {tables['batch_size']}, `make experiment`'s choice) so it "
+        f"stays short; test accuracy {median(tables['test_accuracy']):.3f}. Wall time and peak "
+        "resident memory (largest run) of each step's process; the bound is "
+        f"`pipeline.settings`' {MAX_VALUES:,} values x {BYTES_PER_VALUE} bytes ({bound_text}). "
+        f"A peak shown as <= {floor:.0f} is at most the benchmark process's own: Linux starts "
+        "a child's peak at its parent's, so a smaller one cannot be told.\n\n"
+        + markdown_table(["step", "median s", "min-max s", "peak MB", f"under {bound_text}"], rows)
+        + "\n"
+        + read_line
+    )
+
+
 def where_time_goes(results):
     """The closing note: the missed targets and where each run's time goes."""
     lines = []
@@ -458,5 +519,7 @@ def render(results, machine, options):
         parts.append(section_kernels(results["kernels"]))
     if "budget" in results:
         parts.append(section_budget(results["budget"]))
+    if "tables" in results:
+        parts.append(section_tables(results["tables"]))
     parts.append(where_time_goes(results))
     return "\n".join(parts)

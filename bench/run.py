@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import pipeline, report, scale
+from bench import pipeline, report, scale, tables
 from bench.repo import run_checked
 from bench.stats import import_seconds
 from pipeline.cpu import NATIVE_SWITCH, x86_features
@@ -24,9 +24,10 @@ from pipeline.files import read_yaml
 from tools.workspace import REPO, commit_all, copy_tracked_files, keep_experiments
 
 NOTEBOOK_EXPERIMENTS = ("blobs4", "blobs2", "regression")  # what bench/notebook.py runs
-PARTS = ("training", "runs", "edits", "budget", "scale", "kernels")
+PARTS = ("training", "runs", "edits", "budget", "scale", "kernels", "tables")
 FULL_SIZES = (40_000, 400_000, 4_000_000)
 QUICK_SIZES = (4_000, 40_000)
+TABLE_ROWS, QUICK_TABLE_ROWS = 1_000_000, 20_000  # the tables part's CSV
 PACKAGES = (
     "tensorflow-cpu",
     "keras",
@@ -193,7 +194,8 @@ def main():
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: one repeat, scale sizes 4k and 40k, no file unless --out",
+        help="a smoke run: one repeat, scale sizes 4k and 40k, a 20k-row table, no file "
+        "unless --out",
     )
     parser.add_argument(
         "--scale-repeats",
@@ -231,6 +233,10 @@ def main():
             run_stage_parts(workdir, repeats, scale_repeats, sizes, parts, results)
         if "kernels" in parts:
             results["kernels"] = run_kernels(workdir, repeats, scale_repeats, sizes[-1])
+        if "tables" in parts:
+            rows = QUICK_TABLE_ROWS if args.quick else TABLE_ROWS
+            log(f"tables: a {rows:,}-row CSV from make experiment to make predict")
+            results["tables"] = tables.measure_tables(workdir, rows, repeats, copy_notebook_project)
     options = {"repeats": repeats, "scale_repeats": scale_repeats, "quick": args.quick}
     markdown = report.render(results, machine, options)
     print(markdown)

@@ -289,3 +289,105 @@ def test_the_report_says_what_it_benchmarked():
     )
     header = report.header({**MACHINE, "left_out": ["mine", "big"]}, options)
     assert "(blobs4, blobs2, regression); left out of the copies: mine, big.\n" in header
+
+
+def test_the_table_writer_is_deterministic_with_the_stated_shape_and_labels(tmp_path, monkeypatch):
+    from bench import tables
+    from pipeline import user_table
+    from pipeline.tasks import Task
+
+    first, again = tmp_path / "first.csv", tmp_path / "again.csv"
+    size = tables.write_table(first, 300)
+    assert size == first.stat().st_size
+    tables.write_table(again, 300)
+    assert first.read_bytes() == again.read_bytes()
+    # Written in blocks, the same rows: a shorter table is the first rows of a longer one.
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 64)
+    tables.write_table(again, 300)
+    assert again.read_bytes() == first.read_bytes()
+    tables.write_table(again, 100)
+    assert again.read_text().splitlines() == first.read_text().splitlines()[:101]
+
+    lines = first.read_text().splitlines()
+    assert lines[0] == ",".join([*(f"f{j:02d}" for j in range(1, 21)), "label"])
+    assert '"' not in first.read_text()  # a plain CSV, as people write them
+    frame = user_table.read_user_file(first)
+    assert frame.shape == (300, 21)
+    assert set(frame["label"]) == {"alpha", "beta", "gamma"}
+    assert user_table.guess_task(frame, "label")[0] == Task.CLASSIFICATION
+    spreads = frame.drop(columns="label").std().to_numpy()
+    assert tables.SCALES[0] == pytest.approx(0.01) and tables.SCALES[-1] == pytest.approx(1000)
+    assert list(spreads / tables.SCALES) == pytest.approx([1.0] * 20, abs=0.25)
+
+
+def test_the_tables_part_is_listed_with_its_sizes():
+    from bench import run
+
+    assert "tables" in run.PARTS
+    assert (run.TABLE_ROWS, run.QUICK_TABLE_ROWS) == (1_000_000, 20_000)
+
+
+def test_the_tables_section_renders_its_steps_and_the_read_ratio():
+    steps = {
+        "experiment": {"seconds": [12.0, 14.0, 13.0], "peak_mb": [950.0, 1000.4, 990.0]},
+        "validate": {"seconds": [0.8], "peak_mb": [150.0]},
+        "train": {"seconds": [21.1], "peak_mb": [4900.0]},
+        "predict": {"seconds": [17.2], "peak_mb": [920.0]},
+    }
+    results = {
+        "tables": {
+            "name": "bigtable",
+            "rows": 1_000_000,
+            "features": 20,
+            "classes": 3,
+            "file_bytes": 383_400_000,
+            "epochs": 1,
+            "batch_size": 1024,
+            "steps": steps,
+            "test_accuracy": [0.8766],
+            "reads": {
+                "ours": {"seconds": [2.0, 3.0, 2.5], "peak_mb": [1500.0, 1400.0, 1450.0]},
+                "pyarrow": {"seconds": [1.0, 1.0, 1.25], "peak_mb": [700.0, 650.0, 100.0]},
+                "ratios": [2.0, 3.0, 2.0],
+            },
+            "floor_mb": 160.4,
+        }
+    }
+    markdown = report.render(results, MACHINE, OPTIONS)
+    lines = markdown.splitlines()
+    assert (
+        "## A large table: 1,000,000 rows x 20 features, from `make experiment` to `make predict`"
+    ) in lines
+    assert "Run on 2030-01-01 00:00 UTC on cpu, 2 cores, 8 GB RAM" in markdown  # the machine
+    section = report.section_tables(results["tables"])
+    assert "A synthetic CSV of 383 MB (`bench/tables.py`" in section
+    assert "Training is cut to 1 epoch (`train.epochs`; batch 1024," in section
+    assert "test accuracy 0.877." in section
+    assert "20,000,000 values x 240 bytes (4.8 GB). A peak shown as <= 160 " in section
+    table = [line for line in section.splitlines() if line.startswith("| ")]
+    assert table == [
+        "| step | median s | min-max s | peak MB | under 4.8 GB |",
+        "| `python -m tools.experiment` (read, check, copy, `dvc add`) | 13.00 | 12.00-14.00 "
+        "| 1000 | yes |",
+        "| `validate` | 0.80 | 0.80-0.80 | <= 160 | yes |",
+        "| `train@bigtable` | 21.10 | 21.10-21.10 | 4900 | **no** |",
+        "| `python -m stages.predict` on the 1,000,000 rows | 17.20 | 17.20-17.20 | 920 | yes |",
+    ]
+    assert (
+        "The CSV read alone, a fresh process each (imports not timed), 3 paired runs: ours "
+        "(`pipeline.user_table.read_user_file`) 2.50 s, peak 1500 MB; pyarrow's "
+        "`pyarrow.csv.read_csv` 1.00 s, peak 700 MB; ours / pyarrow 2.00x (median of the "
+        "pairs' ratios)."
+    ) in lines
+
+
+def test_the_two_readers_read_the_same_table(tmp_path):
+    from bench import tables
+
+    table = tmp_path / "table.csv"
+    tables.write_table(table, 50)
+    reads = tables.measure_reads(table, 1, 50)
+    assert [len(reads[side]["seconds"]) for side in ("ours", "pyarrow")] == [1, 1]
+    assert len(reads["ratios"]) == 1
+    with pytest.raises(RuntimeError, match="read 50 x 21"):
+        tables.measure_reads(table, 1, 49)
