@@ -115,8 +115,8 @@ sweep: setup
 repro-check: setup
 	python -m tools.repro_check --base HEAD
 
-# The benchmark against the notebook (about 40 minutes; BENCH_ARGS=--quick for a smoke run).
-## bench: the benchmark against the notebook (about 40 minutes; BENCH_ARGS=--quick)
+# The benchmark against the notebook and a 1M-row table (about 45 minutes; BENCH_ARGS=--quick).
+## bench: the benchmark: the notebook and a 1M-row table (about 45 minutes; BENCH_ARGS=--quick)
 bench: setup
 	python -m bench.run $(BENCH_ARGS)
 

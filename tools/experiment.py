@@ -173,6 +173,7 @@ def append(mapping, key: str, value) -> None:
     comment lines that followed the last entry (ruamel keeps them on it) follow the new one."""
     last = next(reversed(mapping), None)
     mapping[key] = value
+    mapping.fa.set_block_style()  # an emptied mapping reads back as {}: write it as a block
     comment = mapping.ca.items.get(last, [None] * 4)[2]
     if comment is None:
         return
