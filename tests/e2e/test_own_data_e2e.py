@@ -108,3 +108,32 @@ def test_a_csv_of_your_own_from_make_experiment_to_make_predict(tmp_path):
         f"(features: {', '.join(schema.features)})",
         f"error: {rows_csv}: column 'alcohol': missing, the model was trained with it",
     ]
+
+    # The gate guards it: committed, then compared with itself, paired on the class names.
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "wine"], repo)
+    gate = python(repo, "gate", "--base", "HEAD", "--history", "0", "--report", "gate.md")
+    assert gate.stdout == "gate: passed\nreport: gate.md\n"
+    report = (repo / "gate.md").read_text()
+    assert "## wine" in report
+    assert "Paired: both sides scored the same 36 test points" in report
+
+    # make share sends the table and every output; another clone pulls them and runs nothing.
+    remote = tmp_path / "remote"
+    run(["dvc", "remote", "modify", "--local", "storage", "url", str(remote)], repo)
+    python(repo, "tools.share")
+    there = tmp_path / "there"
+    run(["git", "clone", "-q", str(repo), str(there)], tmp_path)
+    run(["dvc", "remote", "modify", "--local", "storage", "url", str(remote)], there)
+    # (this copy's dvc.lock also names the other experiments, never run here: pull wine's)
+    run(["dvc", "pull", "data/tables/wine.csv.dvc"], there)
+    run(["dvc", "pull", "--with-deps", "plot@wine"], there)
+    pulled = run(["dvc", "repro", "plot@wine"], there)
+    assert ran_stages(pulled.stdout) == [], pulled.stdout
+    assert "Data and pipelines are up to date." in pulled.stdout
+    assert (there / "data/tables/wine.csv").read_bytes() == (
+        repo / "data/tables/wine.csv"
+    ).read_bytes()
+    assert (there / "models/wine/weights.json").read_bytes() == (
+        repo / "models/wine/weights.json"
+    ).read_bytes()
