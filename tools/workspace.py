@@ -130,8 +130,8 @@ def keep_experiments(repo: str | Path, names: Iterable[str]) -> list[str]:
 
 
 def drop_from_pipeline(repo: str | Path, dropped: Iterable[str]) -> None:
-    """Remove experiments from dvc.yaml: their names in the vars, their charts, and a stage
-    that writes a table only they read (the example stage)."""
+    """Remove experiments from dvc.yaml (their names in the vars, their charts, and a stage
+    that writes a table only they read: the example stage) and their rules from gate.yaml."""
     dropped = set(dropped)
 
     def change_pipeline(pipeline):
@@ -157,6 +157,13 @@ def drop_from_pipeline(repo: str | Path, dropped: Iterable[str]) -> None:
                 del pipeline["plots"][index]
 
     _edit_params(repo, change_pipeline, "dvc.yaml")
+
+    def change_rules(rules):
+        for name in [n for n in rules or {} if n in dropped]:
+            del rules[name]
+
+    if (Path(repo) / "gate.yaml").exists():
+        _edit_params(repo, change_rules, "gate.yaml")
 
 
 def stage_commands(repo: str | Path, experiment: str) -> dict[str, list[str]]:

@@ -32,8 +32,9 @@ def round_trip_yaml():
 
 
 def add_experiment(repo, source, name):
-    """What the README's "add an experiment" row says: an entry under `experiments:` in
-    params.yaml, and its charts under `plots:` in dvc.yaml (copies of ``source``'s)."""
+    """What the README's "add a synthetic experiment" row says: an entry under `experiments:`
+    in params.yaml, its name in dvc.yaml's `synthetic`, and its charts under `plots:` (copies
+    of ``source``'s)."""
     yaml = round_trip_yaml()
     path = repo / "params.yaml"
     params = yaml.load(path.read_text())
@@ -43,6 +44,8 @@ def add_experiment(repo, source, name):
 
     path = repo / "dvc.yaml"
     pipeline = yaml.load(path.read_text())
+    [synthetic] = [entry["synthetic"] for entry in pipeline["vars"] if "synthetic" in entry]
+    synthetic.append(name)  # its data stage: generate, like its source's
     for entry in list(pipeline["plots"]):
         [(title, chart)] = entry.items()
         if title.startswith(f"{source} "):
