@@ -5,7 +5,6 @@ that module changed, and nothing would say so. The truth is derived here from th
 (every import, transitively, within the project) and from params.yaml (the experiments).
 """
 
-import ast
 import json
 import re
 import shlex
@@ -15,50 +14,18 @@ import pytest
 
 from pipeline.files import read_yaml
 from tests.mermaid import mermaid_blocks, mermaid_parse_errors
+from tools import dvc_deps
 from tools.workspace import REPO, pipeline_env
-
-PROJECT_PACKAGES = ("stages", "pipeline")
 
 
 def read_project_yaml(name):
     return read_yaml(REPO / name)
 
 
-def module_file(module):
-    """The project file of a dotted module name, or None if it is not the project's."""
-    if module.split(".")[0] not in PROJECT_PACKAGES:
-        return None
-    path = REPO.joinpath(*module.split("."))
-    if (path / "__init__.py").exists():
-        return path / "__init__.py"
-    return path.with_suffix(".py") if path.with_suffix(".py").exists() else None
-
-
-def imported_modules(path):
-    """The dotted names of every module a file imports (inside functions too)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
-
 def code_files(module):
-    """Every project file that running ``python -m module`` executes: imports, transitively,
-    and the ``__init__.py`` of every package on the way."""
-    files, todo = set(), [module]
-    while todo:
-        name = todo.pop()
-        parts = name.split(".")
-        for depth in range(1, len(parts) + 1):  # a module's packages run first
-            path = module_file(".".join(parts[:depth]))
-            if path is not None and path not in files:
-                files.add(path)
-                todo += imported_modules(path)
-    return {str(path.relative_to(REPO)) for path in files}
+    """Every project file that running ``python -m module`` executes (tools.dvc_deps, which
+    `make deps` writes into dvc.yaml with: here it is the truth the committed lists must match)."""
+    return set(dvc_deps.code_files(module))
 
 
 def stage_definitions():
