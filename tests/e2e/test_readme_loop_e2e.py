@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 
 from pipeline.files import read_yaml
 from tests.conftest import dvc_env, run
-from tools.workspace import get_param, ran_stages
+from tools.workspace import REPO, get_param, ran_stages
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +91,12 @@ def test_the_unit_tests_pass_after_the_readmes_experiment_loop(small_pipeline):
     assert NEW in read_yaml(repo / "params.yaml")["experiments"]
     assert f"models/{NEW}/history.csv" in (repo / "dvc.yaml").read_text()
 
-    # The unit suite, in the changed copy: its tests read that copy's files.
+    # The unit suite, in the changed copy: its tests read that copy's files. Mermaid, which
+    # .ci/install-mermaid puts in the git-ignored .ci/node_modules, is lent to the copy, so
+    # that its parser checks run there too (CI requires them: REQUIRE_MERMAID).
+    node_modules = REPO / ".ci" / "node_modules"
+    if node_modules.is_dir():
+        (repo / ".ci" / "node_modules").symlink_to(node_modules)
     where = in_copy(repo, "-c", "from tools.workspace import REPO; print(REPO)")
     assert where.stdout.strip() == str(repo.resolve()), where.stdout + where.stderr
     suite = ["-m", "pytest", "-m", "not e2e and not emulated", "-q", "-p", "no:cacheprovider"]
