@@ -340,30 +340,31 @@ class RegressionParams(_ExperimentParams):
     """the x range and resolution of the fitted curve"""
 
 
-class TableClassificationParams(_ExperimentParams):
+class _TableParams(_ExperimentParams):
+    """The sections of an experiment whose data is a table of the user's."""
+
+    table: ClassVar[bool] = True
+    task: Task
+    """classification | regression"""
+    data: TableData
+    split: Split
+    model: Model
+    train: Train
+    plot: TablePlot
+
+
+class TableClassificationParams(_TableParams):
     """A classifier of a table of your own (a class column of text or integers)."""
 
-    table: ClassVar[bool] = True
     task: Literal[Task.CLASSIFICATION]
     """classification | regression"""
-    data: TableData
-    split: Split
-    model: Model
-    train: Train
-    plot: TablePlot
 
 
-class TableRegressionParams(_ExperimentParams):
+class TableRegressionParams(_TableParams):
     """A regression of a numeric column of a table of your own."""
 
-    table: ClassVar[bool] = True
     task: Literal[Task.REGRESSION]
     """classification | regression"""
-    data: TableData
-    split: Split
-    model: Model
-    train: Train
-    plot: TablePlot
 
 
 # Each kind of experiment by its tag: the task, and whether its data is a table of the user's.

@@ -30,6 +30,17 @@ class Schema:
     from_file: bool = True  # False: a synthetic table's default names
     dropped: tuple[str, ...] = ()  # the file's columns left out (data.drop_columns)
 
+    @classmethod
+    def from_mapping(cls, raw: dict) -> "Schema":
+        """A file's names as the Parquet metadata or a weights file keeps them."""
+        classes = raw["classes"]
+        return cls(
+            tuple(raw["features"]),
+            raw["target"],
+            None if classes is None else tuple(classes),
+            dropped=tuple(raw.get("dropped", ())),
+        )
+
 
 def default_schema(n_features: int, n_classes: int | None) -> Schema:
     """A synthetic table's names: x0.., y, and classes "class 0".."""
@@ -87,14 +98,7 @@ def read_schema(path: StrPath, table: pd.DataFrame) -> Schema:
     if stored is None:
         return schema_of_synthetic(table)
     try:
-        raw = json.loads(stored)
-        classes = raw["classes"]
-        return Schema(
-            tuple(raw["features"]),
-            raw["target"],
-            None if classes is None else tuple(classes),
-            dropped=tuple(raw.get("dropped", ())),
-        )
+        return Schema.from_mapping(json.loads(stored))
     except (ValueError, KeyError, TypeError) as error:
         raise InputError(f"{path}: damaged schema metadata ({error})") from None
 

@@ -230,7 +230,7 @@ def _target_problems(y: pd.Series, target: str, task: Task) -> list[str]:
 def class_names(y: pd.Series) -> tuple[str, ...]:
     """The classes, sorted as numbers when they are numbers, else as text."""
     values = y.dropna().unique()
-    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+    if _numeric(y):
         return tuple(_label_text(value) for value in sorted(values))
     return tuple(sorted(str(value) for value in values))
 

@@ -129,13 +129,15 @@ def figure_regression(
     return fig
 
 
-def projection(train: "pd.DataFrame", test: "pd.DataFrame") -> tuple[np.ndarray, tuple[str, str]]:
+def projection(
+    train: "pd.DataFrame", test: "pd.DataFrame", schema: tables.Schema
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """The test points in two dimensions, and the axes' names: the features themselves when a
     table has two, else the first two principal components of the standardized features, both
     fitted on the train split."""
     X_train, X_test = tables.features(train), tables.features(test)
     if X_train.shape[1] == 2:
-        return X_test, ("", "")
+        return X_test, schema.features
     from sklearn.decomposition import PCA  # only for a table of more than two features
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -169,10 +171,9 @@ def figure_table_classes(
     predicted = inference.predict(weights, X_test).argmax(axis=1)
     wrong = predicted != test["y"].to_numpy()
     n_classes = len(schema.classes)
-    P, axis_names = projection(train, test)
+    P, axis_names = projection(train, test, schema)
     fig, ax = plt.subplots(figsize=(7, 6))
     if X_test.shape[1] == 2:
-        axis_names = schema.features
         X_both = np.vstack([tables.features(train), X_test])
         x_axis, y_axis, X_grid = drawing.data_grid(X_both, plot_settings.grid_points)
         grid_classes = inference.predict(weights, X_grid).argmax(axis=1)

@@ -28,13 +28,7 @@ def schema_of(weights: dict[str, Any]) -> tables.Schema:
         n_outputs = len(weights["layers"][-1]["bias"])
         softmax = weights["output_activation"] == "softmax"
         return tables.default_schema(n_features, n_outputs if softmax else None)
-    classes = weights["classes"]
-    return tables.Schema(
-        tuple(weights["features"]),
-        weights["target"],
-        None if classes is None else tuple(classes),
-        dropped=tuple(weights.get("dropped", ())),
-    )
+    return tables.Schema.from_mapping(weights)
 
 
 def predictions(weights: dict[str, Any], X: np.ndarray, schema: tables.Schema) -> pd.DataFrame:

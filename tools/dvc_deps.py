@@ -12,9 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
-from tools.workspace import REPO
+from tools.workspace import REPO, round_trip_yaml
 
 PROJECT_PACKAGES = ("stages", "pipeline")
 
@@ -96,9 +94,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="rewrite dvc.yaml's code deps")
     parser.add_argument("--dvc-yaml", default=str(REPO / "dvc.yaml"))
     args = parser.parse_args()
-    yaml = YAML()  # round trip: comments and layout stay
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml = round_trip_yaml()  # comments and layout stay
     path = Path(args.dvc_yaml)
     pipeline = yaml.load(path)
     if args.write:

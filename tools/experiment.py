@@ -17,13 +17,11 @@ import sys
 from copy import copy as shallow_copy
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from pipeline import user_table
 from pipeline.errors import InputError
 from pipeline.settings import MISSING
 from pipeline.tasks import Task
-from tools.workspace import REPO
+from tools.workspace import REPO, round_trip_yaml
 
 TABLES_DIR = "data/tables"
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -161,13 +159,6 @@ def check(
     return lines, (chosen, reason, len(frame))
 
 
-def round_trip() -> YAML:
-    yaml = YAML()
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def append(mapping, key: str, value) -> None:
     """mapping[key] = value, as a new last entry of a round-trip mapping: the blank line or
     comment lines that followed the last entry (ruamel keeps them on it) follow the new one."""
@@ -195,7 +186,7 @@ def add_experiment(
     missing: str = "error",
 ) -> str:
     """Do it all in ``root``; returns what to print. Raises InputError before changing anything."""
-    yaml = round_trip()
+    yaml = round_trip_yaml()
     params_path, dvc_yaml_path = root / "params.yaml", root / "dvc.yaml"
     params, pipeline = yaml.load(params_path), yaml.load(dvc_yaml_path)
     problems, choice = check(name, data, target, task, params, drop, missing)

@@ -70,13 +70,19 @@ def get_param(repo: str | Path, dotted: str) -> Any:
     return value
 
 
+def round_trip_yaml() -> YAML:
+    """The one YAML editor of the project's files: comments and layout stay, lines up to 100."""
+    yaml = YAML()
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
 def _edit_params(repo: str | Path, change: Callable[[Any], Any], name: str = "params.yaml") -> Any:
     """Load params.yaml (or ``name``) round trip (comments and layout stay), ``change`` it,
     write it back."""
     path = Path(repo) / name
-    yaml = YAML()
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml = round_trip_yaml()
     params = yaml.load(path.read_text())
     result = change(params)
     with path.open("w") as out:

@@ -7,11 +7,10 @@ import sys
 import textwrap
 
 import pytest
-from ruamel.yaml import YAML
 
 from pipeline.files import parse_yaml
 from tools import dvc_deps
-from tools.workspace import REPO, pipeline_env
+from tools.workspace import REPO, pipeline_env, round_trip_yaml
 
 FAKE_PROJECT = {
     "stages/__init__.py": '"""The stages."""\n',
@@ -136,15 +135,8 @@ stages:
 """
 
 
-def round_trip():
-    yaml = YAML()
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def test_stale_stages_names_a_stage_with_a_missing_and_an_extra_dep(project):
-    pipeline = round_trip().load(DVC_YAML)
+    pipeline = round_trip_yaml().load(DVC_YAML)
     stale = dvc_deps.stale_stages(pipeline, project)
     assert list(stale) == ["train"]  # the foreach stage's list is right
     listed, derived = stale["train"]
@@ -154,14 +146,14 @@ def test_stale_stages_names_a_stage_with_a_missing_and_an_extra_dep(project):
 
 
 def test_a_list_in_another_order_is_stale_too(project):
-    pipeline = round_trip().load(DVC_YAML)
+    pipeline = round_trip_yaml().load(DVC_YAML)
     deps = pipeline["stages"]["other"]["do"]["deps"]
     deps[2], deps[3] = deps[3], deps[2]
     assert list(dvc_deps.stale_stages(pipeline, project)) == ["train", "other"]
 
 
 def test_rewrite_puts_the_derived_list_after_the_data_deps_and_keeps_comments(project):
-    yaml = round_trip()
+    yaml = round_trip_yaml()
     pipeline = yaml.load(DVC_YAML)
     dvc_deps.rewrite(pipeline, project)
     out = io.StringIO()
@@ -201,7 +193,7 @@ def test_the_check_names_each_stale_stage_and_the_fix_then_write_fixes_it(projec
 
 
 def test_the_real_dvc_yaml_has_no_stale_stage():
-    pipeline = round_trip().load(REPO / "dvc.yaml")
+    pipeline = round_trip_yaml().load(REPO / "dvc.yaml")
     assert dvc_deps.stale_stages(pipeline) == {}
     # and the walk did look at every stage, the ingest stage among them
     assert dvc_deps.code_files("stages.ingest")[0] == "stages/ingest.py"
@@ -212,7 +204,7 @@ def test_the_real_dvc_yaml_has_no_stale_stage():
 def test_rewriting_the_real_dvc_yaml_keeps_its_content_and_comments():
     # Whatever the committed dvc.yaml holds: its deps are already true (see below), so a rewrite
     # changes no value, and every comment stays.
-    yaml = round_trip()
+    yaml = round_trip_yaml()
     text = (REPO / "dvc.yaml").read_text()
     pipeline = yaml.load(text)
     dvc_deps.rewrite(pipeline)
