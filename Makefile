@@ -121,6 +121,8 @@ bench: setup
 	python -m bench.run $(BENCH_ARGS)
 
 $(STAMP): requirements.txt
+	@echo "Installing requirements.txt's pinned packages into $(VENV) (TensorFlow among them," \
+		"about 2.5 GB): several minutes the first time, then never again until it changes."
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@

@@ -96,10 +96,12 @@ def train_model(
     model_settings: "settings.Model",
     train_settings: "settings.Train",
     history_path: str,
+    progress: keras.callbacks.Callback | None = None,
 ) -> keras.Model:
     """Seed, build, compile and fit a model; the test split is validated every epoch.
 
-    Returns the trained model. The per-epoch history goes to ``history_path`` (CSV).
+    Returns the trained model. The per-epoch history goes to ``history_path`` (CSV); the
+    ``progress`` callback (pipeline.progress) shows it as it goes.
     Raises DivergedError if the loss becomes NaN or infinite.
     """
     keras.utils.set_random_seed(train_settings.seed)
@@ -118,8 +120,12 @@ def train_model(
         # The whole test split as one batch in a tf.data pipeline, which Keras iterates
         # again each epoch instead of rebuilding it. Validation never touches the weights.
         validation_data=tf.data.Dataset.from_tensors((X_test, Y_test)),
-        verbose=2,
-        callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.CSVLogger(history_path)],
+        verbose=0,
+        callbacks=[
+            keras.callbacks.TerminateOnNaN(),
+            keras.callbacks.CSVLogger(history_path),
+            *([progress] if progress else []),
+        ],
     )
     losses = history.history["loss"]
     if not np.isfinite(losses).all():

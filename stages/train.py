@@ -4,6 +4,7 @@ from stages.startup import prepare_process
 
 prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,11 +49,11 @@ def main() -> None:
     train = tables.read_table(args.train, experiment.task)
     test = tables.read_table(args.test, experiment.task)
     schema = tables.read_schema(args.train, train)
-    from pipeline import keras_model  # TensorFlow loads only once the inputs are known good
+    # TensorFlow loads only once the inputs are known good.
+    from pipeline import keras_model, progress
 
     Path(args.history).parent.mkdir(parents=True, exist_ok=True)
 
-    print(f"{experiment.name}: training {experiment.model} with {experiment.train}", flush=True)
     model = keras_model.train_model(
         tables.features(train),
         targets(train, experiment.task),
@@ -62,6 +63,7 @@ def main() -> None:
         model_settings=experiment.model,
         train_settings=experiment.train,
         history_path=args.history,
+        progress=progress.progress_callback(experiment.name, experiment.train.epochs, sys.stderr),
     )
     keras_model.save_model(model, args.model)
     write_json(args.weights, keras_model.export_weights(model) | names(schema))

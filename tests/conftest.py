@@ -40,7 +40,7 @@ def copy_project(target):
 @pytest.fixture(scope="session")
 def small_pipeline_template(tmp_path_factory):
     """A repo copy with the notebook's experiments (whatever params.yaml holds now), shrunk
-    with `dvc exp run -S`, run and committed once."""
+    with `dvc exp run -S`, run and committed once; returned with that run's output."""
     repo = tmp_path_factory.mktemp("template") / "repo"
     repo.mkdir()
     copy_project(repo)
@@ -49,7 +49,7 @@ def small_pipeline_template(tmp_path_factory):
     shrink = run(["dvc", "exp", "run", *[arg for p in SMALL_PARAMS for arg in ("-S", p)]], repo)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "small params"], repo)
-    return repo, shrink.stdout
+    return repo, shrink.stdout + shrink.stderr
 
 
 @pytest.fixture

@@ -145,7 +145,7 @@ def run_emulated(native_repo, tmp_path, model, experiments=(*EXPERIMENTS, TABLE)
     for path in paths:
         (repo / path).unlink()
     for command in stage_commands(repo, experiments):
-        assert command[0] == "python", command
+        assert command[0] == "python3", command
         emulated = [QEMU, "-cpu", model, sys.executable, *command[1:]]
         result = subprocess.run(emulated, cwd=repo, env=fresh_env(), capture_output=True, text=True)
         assert result.returncode == 0, f"{model}: {' '.join(command)}\n{result.stderr[-2000:]}"

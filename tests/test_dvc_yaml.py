@@ -44,6 +44,12 @@ def test_each_stage_lists_exactly_the_code_it_runs(name, module, deps):
     assert not deps - truth, f"dvc.yaml stage {name}: deps it never imports {sorted(deps - truth)}"
 
 
+def test_each_stage_runs_python3_which_every_install_has():
+    # Issue #20: `python` is missing on Debian without python-is-python3 (exit 127).
+    for name, stage in read_project_yaml("dvc.yaml")["stages"].items():
+        assert shlex.split(stage.get("do", stage)["cmd"])[:2] == ["python3", "-m"], name
+
+
 def test_the_import_walk_finds_lazy_and_package_imports():
     files = code_files("stages.train")
     # keras_model is imported inside main(), after the inputs are checked.

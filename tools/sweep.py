@@ -1,11 +1,12 @@
-"""A sweep that cleans up after itself: queue one experiment per value, run them, wait, tidy.
+"""A sweep: queue one experiment per value, run them, wait, tidy, and say which runs failed.
 
-`dvc exp run --run-all` can return with its queue worker still running (treeverse/dvc#10427),
-and `dvc queue stop` may then report 0 workers while the process lives on. This runs the
-README's two commands, stops the queue, and ends any DVC process of this repository that is
-still alive, so nothing is left behind when it returns.
+`dvc exp run --run-all` exits 0 when a queued run failed, and can return with its queue worker
+still running (treeverse/dvc#10427). This checks the overrides against params.yaml first (one
+line per bad one, nothing queued), runs the README's two commands, stops the queue, ends any
+DVC process of this repository still alive, then names each failed run with its error line and
+exits 1, after the others have finished.
 
-    python -m tools.sweep --set experiments.blobs4.train.learning_rate=0.003,0.01,0.03 --jobs 2
+    python -m tools.sweep --set "experiments.blobs4.train.learning_rate=0.003,0.01,0.03" --jobs 2
 """
 
 import argparse
@@ -14,13 +15,86 @@ import sys
 from pathlib import Path
 
 import psutil
+import yaml
 
 GRACE_SECONDS = 10
+PARAMS_FILE = "params.yaml"  # the file `dvc exp run -S key=...` edits when it names none
+EXAMPLE = "SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03"
 
 
-def dvc(*args: str) -> None:
-    """Run a dvc command in the current repository, its output shown; raise if it fails."""
-    subprocess.run(["dvc", *args], check=True)
+def dvc(*args: str) -> int:
+    """Run a dvc command in the current repository, its output shown; its exit code."""
+    return subprocess.run(["dvc", *args]).returncode
+
+
+def has_key(params, dotted: str) -> bool:
+    """Whether ``a.b.0.c`` names a value in nested mappings and lists."""
+    node = params
+    for part in dotted.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def override_problem(override: str, repo: Path) -> str | None:
+    """What is wrong with one ``[file:]key=values`` override, or None.
+
+    Hydra's ``+key=`` (add a key) and ``~key`` (remove it) are passed on unchecked."""
+    key, equals, values = override.partition("=")
+    if key.startswith(("+", "~")):
+        return None
+    if not equals or not key or not values:
+        return f"'{override}' is not KEY=V1,V2,...; for example {EXAMPLE}"
+    file, colon, dotted = key.rpartition(":") if ":" in key else ("", "", key)
+    path = repo / (file if colon else PARAMS_FILE)
+    if not path.is_file():
+        return f"'{override}': {path.name} does not exist"
+    if not has_key(yaml.safe_load(path.read_text()), dotted):
+        return f"'{dotted}' is not a key of {path.name} (a misspelling? add a new one with +)"
+    return None
+
+
+def set_problems(overrides: list[str], repo: Path) -> list[str]:
+    """One line per override that DVC would refuse, so that nothing is queued."""
+    if not overrides:
+        return [f"nothing to sweep: give a params key and its values, for example {EXAMPLE}"]
+    return [problem for o in overrides if (problem := override_problem(o, repo)) is not None]
+
+
+def queued_revs(repo: Path) -> set[str]:
+    """The stash revisions of the experiments waiting in this repository's queue."""
+    from dvc.repo import Repo
+
+    with Repo(str(repo)) as dvc_repo:
+        return {entry.stash_rev for entry in dvc_repo.experiments.celery_queue.iter_queued()}
+
+
+def error_line(log: str) -> str:
+    """The line of a run's log that says why it failed: a stage's own first ``error:`` line,
+    else DVC's last ``ERROR:`` line, else the last line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    stage_errors = [line for line in lines if line.startswith("error:")]
+    dvc_errors = [line for line in lines if line.startswith("ERROR:")]
+    return (stage_errors[:1] or dvc_errors[-1:] or lines[-1:] or ["no output"])[0]
+
+
+def failed_runs(repo: Path, revs: set[str]) -> list[tuple[str, str]]:
+    """(name, why) of each of ``revs`` that the queue ran and that failed."""
+    from dvc.repo import Repo
+
+    failed = []
+    with Repo(str(repo)) as dvc_repo:
+        queue = dvc_repo.experiments.celery_queue
+        for entry, _ in queue.iter_failed():
+            if entry.stash_rev in revs:
+                info = queue.proc.get(entry.stash_rev)
+                log = Path(info.stdout).read_text() if info and info.stdout else ""
+                failed.append((entry.name or entry.stash_rev[:7], error_line(log)))
+    return failed
 
 
 def leftover_dvc_processes(repo: Path, exclude: int) -> list[psutil.Process]:
@@ -46,27 +120,47 @@ def end_processes(processes: list[psutil.Process]) -> list[int]:
     return [process.pid for process in processes]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--set",
-        action="append",
-        required=True,
-        metavar="KEY=V1,V2",
-        help="a params key and its comma-separated values (dvc exp run -S)",
-    )
-    parser.add_argument("--jobs", type=int, default=2, help="experiments run at once")
-    args = parser.parse_args(argv)
-    repo = Path.cwd().resolve()
-    dvc("exp", "run", "--queue", *[arg for value in args.set for arg in ("-S", value)])
+def run_queue(repo: Path, jobs: int) -> None:
+    """Run every queued experiment, ``jobs`` at a time, and leave no DVC process behind."""
     try:
-        dvc("exp", "run", "--run-all", "-j", str(args.jobs))  # blocks until the queue is done
+        dvc("exp", "run", "--run-all", "-j", str(jobs))  # blocks until the queue is done
     finally:
         dvc("queue", "stop")
         ended = end_processes(leftover_dvc_processes(repo, exclude=psutil.Process().pid))
         if ended:
             print(f"sweep: ended DVC processes left running: {ended}", file=sys.stderr)
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="params keys and their comma-separated values (dvc exp run -S), space-separated",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="experiments run at once")
+    args = parser.parse_args(argv)
+    repo = Path.cwd().resolve()
+    overrides = [override for value in args.set for override in value.split()]
+    problems = set_problems(overrides, repo)
+    for problem in problems:
+        print(f"sweep: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    already = queued_revs(repo)
+    if dvc("exp", "run", "--queue", *[arg for o in overrides for arg in ("-S", o)]):
+        print("sweep: DVC refused the sweep (its error is above); nothing was run", file=sys.stderr)
+        return 2
+    ours = queued_revs(repo) - already
+    run_queue(repo, args.jobs)
+    failed = failed_runs(repo, ours | already)
+    for name, why in failed:
+        print(f"sweep: run '{name}' failed: {why}", file=sys.stderr)
+    if failed:
+        print(f"sweep: {len(failed)} of {len(ours | already)} runs failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -47,6 +47,16 @@ def test_cold_run_runs_every_stage_and_writes_the_metrics(small_pipeline_templat
     assert (repo / "models" / "blobs4" / "model.keras").exists()
 
 
+def test_a_run_without_a_terminal_shows_a_few_lines_per_training(small_pipeline_template):
+    # Issue #20: Keras wrote a line per epoch (420 lines for the notebook's two trainings).
+    _, output = small_pipeline_template
+    assert "Epoch 1/" not in output and "step - loss" not in output
+    for name in NOTEBOOK_NAMES:
+        lines = [line for line in output.splitlines() if line.startswith(f"{name}: epoch ")]
+        assert [line.split()[2] for line in lines] == ["1/2", "2/2"]  # SMALL: 2 epochs
+        assert re.fullmatch(rf"{name}: epoch 2/2  (\w+ [-\d.e]+  )*val_loss [-\d.e]+", lines[-1])
+
+
 def test_rerun_is_up_to_date(small_pipeline):
     output = run(["dvc", "repro"], small_pipeline).stdout
     assert ran_stages(output) == []

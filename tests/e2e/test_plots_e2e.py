@@ -1,6 +1,7 @@
 """End to end: DVC plots pages render offline in a real browser, and the experiment loop."""
 
 import json
+import re
 import sys
 
 import pytest
@@ -93,6 +94,29 @@ def test_the_sweep_command_runs_every_value_and_leaves_no_dvc_process(small_pipe
     assert (
         sweep.leftover_dvc_processes(small_pipeline.resolve(), exclude=psutil.Process().pid) == []
     )
+
+
+def test_a_sweep_with_a_failed_run_exits_1_naming_it_after_the_others_finish(small_pipeline):
+    # Issue #20: `make sweep SET=experiments.blobs4.train.epochs=-1,1` used to exit 0.
+    epochs = "experiments.blobs4.train.epochs=-1,1"
+    done = run([sys.executable, "-m", "tools.sweep", "--set", epochs], small_pipeline, check=False)
+    assert done.returncode == 1
+    failures = [
+        line for line in done.stderr.splitlines() if line.startswith(("sweep: run", "sweep: 1"))
+    ]
+    assert len(failures) == 2, done.stderr
+    assert re.fullmatch(r"sweep: run '[\w-]+' failed: error: .*epochs.*-1.*", failures[0])
+    assert failures[1] == "sweep: 1 of 2 runs failed"
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], small_pipeline).stdout)
+    runs = [exp["revs"][0] for rev in shown for exp in rev.get("experiments") or []]
+    errors = {
+        run["data"]["params"]["params.yaml"]["data"]["experiments"]["blobs4"]["train"]["epochs"]: (
+            run.get("error")
+        )
+        for run in runs
+    }
+    # The good run finished after the bad one failed.
+    assert errors == {1: None, -1: {"msg": "Experiment run failed", "type": ""}}
 
 
 def test_dvc_plots_show_works_before_make(small_pipeline, tmp_path):

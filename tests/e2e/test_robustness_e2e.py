@@ -172,3 +172,27 @@ def test_an_interrupted_repro_completes_with_the_same_results(small_pipeline):
     run(["dvc", "repro"], small_pipeline)
     assert (small_pipeline / "dvc.lock").read_text() == lock
     assert snapshot(small_pipeline) == metrics
+
+
+def test_dvc_repro_from_an_unactivated_venv_says_what_to_do(small_pipeline, tmp_path):
+    # Issue #20: `.venv/bin/dvc repro` on a machine with only `python3` (Debian) ended in
+    # `python: command not found`. The stages run `python3`, which checks it is the project's.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp_path / "bare"], check=True)
+    path = tmp_path / "path"
+    path.mkdir()
+    (path / "dvc").symlink_to(os.path.join(os.path.dirname(sys.executable), "dvc"))
+    (path / "python3").symlink_to(tmp_path / "bare" / "bin" / "python3")
+    set_params(small_pipeline, {"experiments.blobs4.train.epochs": 3})
+    before = snapshot(small_pipeline)
+    done = subprocess.run(
+        ["dvc", "repro"],
+        cwd=small_pipeline,
+        env={**dvc_env(), "PATH": str(path)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "command not found" not in done.stderr
+    assert f"error: {path / 'python3'} is not the project's Python (" in done.stderr
+    assert "`source .venv/bin/activate` and then the dvc command" in done.stderr
+    assert snapshot(small_pipeline) == before
