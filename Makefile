@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
 .PHONY: help setup repro test test-cpus mutate lint format gate history bench repro-check sweep \
-	pull share experiment predict deps
+	pull share experiment predict deps runs
 
 ## Lines starting with two hashes are `make help`'s text: the target below each, and what it does.
 ## help: this list of targets
@@ -100,6 +100,10 @@ pull: setup
 ## share: push every run made here (experiments and queued runs too) to the DVC remote
 share: setup
 	python -m tools.share
+
+## runs: every run's changed params and metrics, in a table as wide as the terminal
+runs: setup
+	python -m tools.runs
 
 # A sweep that leaves no DVC process behind when it returns (DVC's queue worker may outlive
 # `dvc exp run --run-all`): make sweep SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03

@@ -78,6 +78,12 @@ def test_the_unit_tests_pass_after_the_readmes_experiment_loop(small_pipeline):
         repo,
     ).stdout
     assert "train@blobs4" in ran_stages(output)
+    # Its first look at the runs (`make runs`) is readable at 120 columns.
+    shown = in_copy(repo, "-m", "tools.runs", "--width", "120")
+    assert shown.returncode == 0, shown.stderr
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 120
+    assert "…" not in shown.stdout and "blobs4 learning_rate" in shown.stdout
+    assert re.search(r"^faster +0\.03 ", shown.stdout, re.M), shown.stdout
     run(["dvc", "exp", "apply", "faster"], repo)
     run(["git", "commit", "-am", "faster learning"], repo)
     assert get_param(repo, "experiments.blobs4.train.learning_rate") == 0.03
