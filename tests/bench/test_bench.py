@@ -58,7 +58,7 @@ def test_stage_commands_come_from_dvc_yaml():
         commands = stage_commands(REPO, name)
         source = "ingest" if "target" in experiment["data"] else "generate"
         for stage in ("validate", source, *scale.CHAIN[1:]):
-            assert commands[stage][:3] == ["python", "-m", f"stages.{stage}"]
+            assert commands[stage][:3] == ["python3", "-m", f"stages.{stage}"]
             assert not any("${" in arg for arg in commands[stage])
         for stage in (source, *scale.CHAIN[1:]):
             assert any(f"/{name}/" in arg for arg in commands[stage]), (name, stage)
