@@ -59,3 +59,20 @@ def small_pipeline(small_pipeline_template, tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(template, repo, symlinks=True)
     return repo
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on 127.0.0.1 at a free port, for this session (one per xdist worker)."""
+    from tests.s3 import running_s3_server  # moto and boto3 load only where a test uses S3
+
+    with running_s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch, tmp_path):
+    """The S3 server, its credentials in this test's environment (AWS_ACCESS_KEY_ID...)."""
+    for name, value in s3_server.env(tmp_path / "home").items():
+        monkeypatch.setenv(name, value)
+    return s3_server

@@ -15,6 +15,8 @@ from dvc.cachemgr import LEGACY_HASH_NAMES
 from dvc.exceptions import CollectCacheError, DvcException, UploadError
 from dvc.repo import Repo, lock_repo
 
+from tools.remote import try_s3_remote
+
 
 def in_cache(repo: Repo, oid) -> bool:
     """Whether this clone's cache has the object (DVC 2 runs' hashes live in the legacy cache)."""
@@ -55,6 +57,7 @@ def share(repo: Repo, remote: str | None = None) -> tuple[int, int, int]:
 def main() -> int:
     try:
         with Repo() as repo:
+            try_s3_remote(repo)  # a bucket out of reach: one line, not DVC's traceback
             records, pushed, lost = share(repo)
     except DvcException as exc:
         print(f"error: {exc}", file=sys.stderr)

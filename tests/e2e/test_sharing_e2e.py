@@ -7,13 +7,10 @@ import sys
 import pytest
 
 from tests.conftest import run
+from tests.sharing import RESTORED, RUN_OUTPUTS, assert_repro_pull_restores, run_and_undo
 from tools.workspace import ran_stages, set_params
 
 pytestmark = pytest.mark.e2e
-
-MISSING = "do not exist neither locally nor on remote"
-RESTORED = "Stage 'train@blobs4' is cached - skipping run"
-RUN_OUTPUTS = ("models/blobs4/model.keras", "metrics/blobs4.json", "plots/blobs4/anatomy.png")
 
 
 def use_remote(repo, remote):
@@ -36,11 +33,7 @@ def test_make_share_sends_a_run_no_longer_in_the_workspace(small_pipeline, tmp_p
     """Issue #14: `dvc exp run`, then back to the committed results, then share."""
     here, remote = small_pipeline, tmp_path / "remote"
     use_remote(here, remote)
-    run(["dvc", "exp", "run", "-S", "experiments.blobs4.train.epochs=1"], here)
-    made = {path: (here / path).read_bytes() for path in RUN_OUTPUTS}
-    run(["git", "checkout", "--", "."], here)  # params.yaml, dvc.lock and metrics as committed
-    run(["dvc", "checkout"], here)
-    assert (here / "models/blobs4/model.keras").read_bytes() != made["models/blobs4/model.keras"]
+    made = run_and_undo(here)
 
     # Why `dvc push --run-cache` is not enough: it sends the run record, not the run's model.
     run(["dvc", "push", "--run-cache"], here)
@@ -48,18 +41,7 @@ def test_make_share_sends_a_run_no_longer_in_the_workspace(small_pipeline, tmp_p
     shared = run([sys.executable, "-m", "tools.share"], here)  # what `make share` runs
     assert on_remote(remote, made["models/blobs4/model.keras"]), shared.stdout
 
-    there = clone(here, tmp_path / "clone", remote)
-    set_params(there, {"experiments.blobs4.train.epochs": 1})
-    result = run(["dvc", "repro", "--pull"], there)
-    output = result.stdout + result.stderr
-    assert RESTORED in output, output
-    assert MISSING not in output, output
-    # evaluate has a git-tracked plain output (its per-point results): DVC keeps no run record
-    # for such a stage, so it reruns (no TensorFlow); train and plot come from the run-cache.
-    assert ran_stages(result.stdout) == ["evaluate@blobs4", "validate"], output
-    for path, content in made.items():
-        assert (there / path).read_bytes() == content, path
-    assert "Data and pipelines are up to date." in run(["dvc", "status"], there).stdout
+    assert_repro_pull_restores(clone(here, tmp_path / "clone", remote), made)
 
 
 def test_run_cache_through_a_remote_restores_instead_of_rerunning(small_pipeline, tmp_path):
