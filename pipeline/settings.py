@@ -53,7 +53,7 @@ STAGE_SECTIONS = {
     "ingest": ("data",),
     "split": ("split",),
     "train": ("model", "train"),
-    "evaluate": ("model",),
+    "evaluate": (),  # the model's own settings are in its weights file
     "plot": ("plot",),
 }
 

@@ -1,4 +1,5 @@
-"""Stage: split an experiment's data into train and test, one-hot encoding the labels."""
+"""Stage: split an experiment's data into train and test, one-hot encoding the labels; the
+split's limits and baselines (pipeline.baselines), which depend on nothing else."""
 
 from stages.startup import prepare_process
 
@@ -10,7 +11,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
-from pipeline import tables
+from pipeline import baselines, tables
+from pipeline.files import write_json
 from pipeline.settings import Split, read_stage_settings
 from pipeline.tasks import Task
 from stages import cli
@@ -52,7 +54,7 @@ def split_table(
 
 
 def main() -> None:
-    args = cli.parse_paths(__doc__, "settings", "data", "train", "test")
+    args = cli.parse_paths(__doc__, "settings", "data", "train", "test", "baselines")
     experiment = read_stage_settings(args.settings, "split")
     table = tables.read_table(args.data, experiment.task)
     schema = tables.read_schema(args.data, table)
@@ -61,6 +63,9 @@ def main() -> None:
     stored = schema if schema.from_file else None
     tables.write_table(train.reset_index(drop=True), args.train, stored)
     tables.write_table(test.reset_index(drop=True), args.test, stored)
+    write_json(
+        args.baselines, baselines.baselines_of(train, test, experiment.task, experiment.table)
+    )
     print(f"{experiment.name}: {len(train)} train / {len(test)} test samples")
 
 

@@ -4,12 +4,13 @@ import json
 import os
 import re
 import stat
+import sys
 
 import pytest
 
 from tests.conftest import run
 from tests.notebook_params import NOTEBOOK_NAMES
-from tools.workspace import ran_stages
+from tools.workspace import ran_stages, stage_commands
 
 pytestmark = pytest.mark.e2e
 
@@ -143,3 +144,13 @@ def test_the_metrics_loss_is_the_loss_keras_reported(small_pipeline_template):
         val_loss = float(last[header.index("val_loss")])
         test_loss = json.loads((repo / "metrics" / f"{name}.json").read_text())["test_loss"]
         assert test_loss == pytest.approx(val_loss, rel=1e-4), name
+
+
+@pytest.mark.parametrize("stage", ["evaluate", "plot"])
+def test_after_a_model_edit_no_stage_but_split_loads_scikit_learn(small_pipeline, stage):
+    # Issue #23: the baselines depend on the split alone; the split stage fits them, once.
+    command = stage_commands(small_pipeline, "blobs4")[stage]
+    done = run([sys.executable, "-X", "importtime", *command[1:]], small_pipeline)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
+    assert "numpy" in imported  # the import log is there
+    assert "sklearn" not in imported
