@@ -1,6 +1,6 @@
 """Stage: train an experiment's Keras model on its train split."""
 
-from stages.startup import prepare_process
+from stages.startup import prepare_process, without_sklearn
 
 prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
 
@@ -50,7 +50,8 @@ def main() -> None:
     test = tables.read_table(args.test, experiment.task)
     schema = tables.read_schema(args.train, train)
     # TensorFlow loads only once the inputs are known good.
-    from pipeline import keras_model, progress
+    with without_sklearn():
+        from pipeline import keras_model, progress
 
     Path(args.history).parent.mkdir(parents=True, exist_ok=True)
 

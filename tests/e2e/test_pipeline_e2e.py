@@ -146,9 +146,10 @@ def test_the_metrics_loss_is_the_loss_keras_reported(small_pipeline_template):
         assert test_loss == pytest.approx(val_loss, rel=1e-4), name
 
 
-@pytest.mark.parametrize("stage", ["evaluate", "plot"])
+@pytest.mark.parametrize("stage", ["train", "evaluate", "plot"])
 def test_after_a_model_edit_no_stage_but_split_loads_scikit_learn(small_pipeline, stage):
     # Issue #23: the baselines depend on the split alone; the split stage fits them, once.
+    # Keras would load scikit-learn for wrappers the pipeline does not use.
     command = stage_commands(small_pipeline, "blobs4")[stage]
     done = run([sys.executable, "-X", "importtime", *command[1:]], small_pipeline)
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
