@@ -391,3 +391,50 @@ def test_the_two_readers_read_the_same_table(tmp_path):
     assert len(reads["ratios"]) == 1
     with pytest.raises(RuntimeError, match="read 50 x 21"):
         tables.measure_reads(table, 1, 49)
+
+
+def test_the_edit_loop_splits_each_edit_into_its_stages_and_dvc():
+    def stage(wall, imports):
+        return {"seconds": [wall], "imports": [imports], "tf_imports": [0.0]}
+
+    results = {
+        "edits": {
+            "epochs": {
+                "repro": {
+                    "stages": ["validate", "train@blobs4", "evaluate@blobs4"],
+                    "seconds": [11.0],
+                    "done_seconds": [12.0],
+                }
+            },
+            "grid": {"repro": {"stages": ["plot@blobs4"], "seconds": [4.0], "done_seconds": [5.5]}},
+        },
+        "budget": {
+            "validate": stage(0.5, 0.3),
+            "train@blobs4": stage(8.0, 6.0),
+            "evaluate@blobs4": stage(1.0, 0.75),
+            "plot@blobs4": stage(2.0, 1.0),
+        },
+    }
+    assert report.edit_loop_rows(
+        "epochs", results["edits"]["epochs"]["repro"], results["budget"]
+    ) == [
+        ("`validate`", "0.30", "0.20", "0.50"),
+        ("`train@blobs4`", "6.00", "2.00", "8.00"),
+        ("`evaluate@blobs4`", "0.75", "0.25", "1.00"),
+        ("DVC, before, between and after the stages", "-", "-", "2.50"),
+        ("the command, blobs4 `train.epochs` edited", "-", "-", "12.00"),
+    ]
+    rows = {what: (value, met) for what, value, _, met in report.target_rows(results)}
+    assert rows["blobs4 `train.epochs` edited, `dvc repro`: seconds outside training"] == (
+        "4.00 s",
+        True,
+    )
+    assert rows[
+        "blobs4 `plot.grid_points` edited, `dvc repro`: seconds until the command ends"
+    ] == (
+        "5.50 s",
+        False,
+    )
+    section = report.section_edit_loop(results)
+    assert "outside training: 4.00 s (target <= 6 s" in section
+    assert "in all: 5.50 s (target <= 5 s" in section
