@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PLOTS_TEMPLATE := .dvc/plots-template.html
 LOCAL_CONFIG := .dvc/config.local
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
-export TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
 .PHONY: help setup repro test test-cpus mutate lint format gate history bench repro-check sweep \

@@ -23,7 +23,7 @@ VENV_BIN = Path(sys.executable).parent
 def pipeline_env() -> dict[str, str]:
     """The environment `make` gives the pipeline: the venv first on PATH, TensorFlow quiet."""
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
-    env.update(TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0", DVC_NO_ANALYTICS="1")
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", DVC_NO_ANALYTICS="1")
     return env
 
 

@@ -52,6 +52,7 @@ def test_a_run_without_a_terminal_shows_a_few_lines_per_training(small_pipeline_
     # Issue #20: Keras wrote a line per epoch (420 lines for the notebook's two trainings).
     _, output = small_pipeline_template
     assert "Epoch 1/" not in output and "step - loss" not in output
+    assert "absl::InitializeLog" not in output and "NodeDef" not in output  # TensorFlow's C++ log
     for name in NOTEBOOK_NAMES:
         lines = [line for line in output.splitlines() if line.startswith(f"{name}: epoch ")]
         assert [line.split()[2] for line in lines] == ["1/2", "2/2"]  # SMALL: 2 epochs
