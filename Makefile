@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
 .PHONY: help setup repro test test-cpus mutate lint format gate history bench repro-check sweep \
-	pull share experiment predict deps runs
+	pull share experiment predict deps runs gather
 
 ## Lines starting with two hashes are `make help`'s text: the target below each, and what it does.
 ## help: this list of targets
@@ -107,11 +107,26 @@ runs: setup
 
 # A sweep that leaves no DVC process behind when it returns (DVC's queue worker may outlive
 # `dvc exp run --run-all`): make sweep SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03
+# With SHARD=k/n, the k-th of n equal shares instead, one run at a time, each pushed as it
+# finishes (its experiment to the git remote REMOTE, its outputs to the DVC remote).
 SET ?=
 JOBS ?= 2
-## sweep: queue and run a sweep: SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03
+SHARD ?=
+REMOTE ?= origin
+## sweep: queue and run a sweep: SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03 [SHARD=k/n]
 sweep: setup
-	python -m tools.sweep --set "$(SET)" --jobs $(JOBS)
+	python -m tools.sweep --set "$(SET)" --jobs $(JOBS)$(if $(SHARD), --shard "$(SHARD)" --remote "$(REMOTE)")
+
+# Every run of a sweep made by SHARDS machines: pulled, the missing ones named with the shard
+# that owes them, one table best first (by BY=EXP.METRIC, else gate.yaml's first rule of the
+# swept experiment) with the gate's verdict, in reports/sweep.md; APPLY=1 applies the best.
+SHARDS ?= 1
+BY ?=
+APPLY ?=
+## gather: a sharded sweep's runs in one table, best first: SET=... SHARDS=n [BY= APPLY=1]
+gather: setup
+	python -m tools.gather --set "$(SET)" --shards "$(SHARDS)" --remote "$(REMOTE)" \
+		--by "$(BY)"$(if $(APPLY), --apply)
 
 # After `make repro`: on an x86-64-v3 CPU, fail unless every output has its committed hash
 # (naming the outputs that differ and the first stage that made them).

@@ -3,7 +3,7 @@ side's dvc.yaml declares (DVC's metrics API, the one behind `dvc metrics show/di
 return each file's read error instead of dropping the file), the params (`dvc.api.params_show`),
 the per-point results (DVC's file system, so a DVC-tracked file is read too) and the plots
 (`dvc plots diff --json`). The base is any git revision or DVC experiment name; the new side is
-always the workspace. gate.sides turns DVC's answers into Sides.
+the workspace, or for tools.gather another revision. gate.sides turns DVC's answers into Sides.
 """
 
 import json
@@ -39,27 +39,29 @@ def _params(rev):
         return None, error
 
 
-def read_sides(base: str, project: Project) -> tuple[Side, Side]:
-    """Read the base revision and the workspace through DVC -> (base Side, workspace Side)."""
+def read_sides(base: str, project: Project, new: str | None = None) -> tuple[Side, Side]:
+    """Read the base revision and the new side (None: the workspace; else a revision or DVC
+    experiment, as tools.gather judges each run of a sweep) through DVC -> (base, new Side)."""
     from dvc.exceptions import NotDvcRepoError
     from dvc.scm import RevError
 
     try:
-        shown = show_metrics([base])
+        shown = show_metrics([base] if new is None else [base, new])
         base_params, base_error = _params(base)
-        new_params, new_error = _params(None)
+        new_params, new_error = _params(new)
     except RevError as error:
         raise GateError(
             f"--base: {base!r} is neither a git revision nor a DVC experiment ({one_line(error)})"
         ) from None
     except NotDvcRepoError as error:
         raise GateError(f"not inside a DVC project ({one_line(error)})") from None
+    new_name = WORKSPACE if new is None else new
     sides = (
         side_from_dvc(base, shown.get(base), base_params, base_error, project=project),
-        side_from_dvc(WORKSPACE, shown.get(WORKSPACE), new_params, new_error, project=project),
+        side_from_dvc(new_name, shown.get(new_name), new_params, new_error, project=project),
     )
     if project.points is not None:
-        for side, rev in zip(sides, (base, None), strict=True):
+        for side, rev in zip(sides, (base, new), strict=True):
             read_points(side, rev, project)
     return sides
 

@@ -1,6 +1,7 @@
 """A real S3-protocol server for the tests: moto's server mode on 127.0.0.1, at a port the
 system picks, as dvc-s3's and dvc-data's own test suites start it."""
 
+import hashlib
 import logging
 import socket
 import urllib.request
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import boto3
 from moto.server import ThreadedMotoServer
+
+from tests.conftest import run
 
 # Any key will do while moto checks none (see refusing_credentials).
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -91,3 +94,17 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def use_s3(repo, url, endpoint):
+    """The committed default remote pointed at a bucket, in the untracked local config."""
+    run(["dvc", "remote", "modify", "--local", "storage", "url", url], repo)
+    run(["dvc", "remote", "modify", "--local", "storage", "endpointurl", endpoint], repo)
+
+
+def on_s3(s3, url, content):
+    """Whether the bucket holds ``content`` where DVC 3 keeps a file: files/md5/<md5>."""
+    bucket, folder = url.removeprefix("s3://").split("/", 1)
+    digest = hashlib.md5(content).hexdigest()
+    key = f"{folder}/files/md5/{digest[:2]}/{digest[2:]}"
+    return s3.client().list_objects_v2(Bucket=bucket, Prefix=key)["KeyCount"] == 1

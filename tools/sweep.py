@@ -7,6 +7,9 @@ DVC process of this repository still alive, then names each failed run with its 
 exits 1, after the others have finished.
 
     python -m tools.sweep --set "experiments.blobs4.train.learning_rate=0.003,0.01,0.03" --jobs 2
+
+With ``--shard k/n`` it runs the k-th of n equal shares instead, and pushes each run as it
+finishes (tools.shard): one machine's part of a sweep over several.
 """
 
 import argparse
@@ -131,6 +134,19 @@ def run_queue(repo: Path, jobs: int) -> None:
             print(f"sweep: ended DVC processes left running: {ended}", file=sys.stderr)
 
 
+def run_sharded(overrides: list[str], shard: str, git_remote: str) -> int:
+    """``--shard k/n``: this machine's share, each run pushed as it finishes."""
+    from tools.grid import ShardError, parse_shard
+    from tools.shard import run_shard
+
+    try:
+        share, shards = parse_shard(shard)
+    except ShardError as error:
+        print(f"sweep: {error}", file=sys.stderr)
+        return 2
+    return run_shard(overrides, share, shards, git_remote)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -141,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         help="params keys and their comma-separated values (dvc exp run -S), space-separated",
     )
     parser.add_argument("--jobs", type=int, default=2, help="experiments run at once")
+    parser.add_argument(
+        "--shard", metavar="K/N", help="run the k-th of n shares, pushing each run (tools.shard)"
+    )
+    parser.add_argument(
+        "--remote", default="origin", help="with --shard, the git remote to push to (origin)"
+    )
     args = parser.parse_args(argv)
     repo = Path.cwd().resolve()
     overrides = [override for value in args.set for override in value.split()]
@@ -149,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sweep: {problem}", file=sys.stderr)
     if problems:
         return 2
+    if args.shard:
+        return run_sharded(overrides, args.shard, args.remote)
     already = queued_revs(repo)
     if dvc("exp", "run", "--queue", *[arg for o in overrides for arg in ("-S", o)]):
         print("sweep: DVC refused the sweep (its error is above); nothing was run", file=sys.stderr)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import run
-from tests.s3 import closed_port
+from tests.s3 import closed_port, on_s3, use_s3
 from tests.sharing import MODEL, assert_repro_pull_restores, outputs, run_and_undo
 from tools import remote
 
@@ -24,20 +24,6 @@ def bucket_url(s3):
     """A new bucket's URL; the test's commands get the credentials in environment variables,
     as CI gets its secrets."""
     return f"s3://{s3.new_bucket()}/dvc-keras-pipeline"
-
-
-def use_s3(repo, url, endpoint):
-    """The committed default remote pointed at a bucket, in the untracked local config."""
-    run(["dvc", "remote", "modify", "--local", "storage", "url", url], repo)
-    run(["dvc", "remote", "modify", "--local", "storage", "endpointurl", endpoint], repo)
-
-
-def on_s3(s3, url, content):
-    """Whether the bucket holds ``content`` where DVC 3 keeps a file: files/md5/<md5>."""
-    bucket, folder = url.removeprefix("s3://").split("/", 1)
-    digest = hashlib.md5(content).hexdigest()
-    key = f"{folder}/files/md5/{digest[:2]}/{digest[2:]}"
-    return s3.client().list_objects_v2(Bucket=bucket, Prefix=key)["KeyCount"] == 1
 
 
 def clone_files(repo):
