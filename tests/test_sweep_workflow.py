@@ -1,10 +1,11 @@
-"""The GitHub workflow of a sweep over several machines (.github/workflows/sweep.yml): actionlint
-passes it, and its matrix is one job per shard."""
+"""The GitHub workflows: actionlint passes each; the sweep's (.github/workflows/sweep.yml) has a
+matrix of one job per shard."""
 
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -14,9 +15,10 @@ WORKFLOW = REPO / ".github" / "workflows" / "sweep.yml"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
 
 
-def test_actionlint_passes_the_sweep_workflow():
+@pytest.mark.parametrize("workflow", sorted(WORKFLOW.parent.glob("*.yml")), ids=lambda p: p.name)
+def test_actionlint_passes_every_workflow(workflow):
     linted = subprocess.run(
-        [str(ACTIONLINT), "-no-color", str(WORKFLOW)], cwd=REPO, capture_output=True, text=True
+        [str(ACTIONLINT), "-no-color", str(workflow)], cwd=REPO, capture_output=True, text=True
     )
     assert (linted.returncode, linted.stdout, linted.stderr) == (0, "", "")
 
