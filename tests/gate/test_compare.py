@@ -344,6 +344,20 @@ def test_a_worsening_past_the_tolerance_within_noise_is_reported_not_failed():
     assert verdict.waived.startswith("blobs4 test_accuracy: 0.93 (HEAD) -> 0.92 (workspace): ")
 
 
+def test_a_failed_row_names_every_broken_limit_and_each_is_a_line():
+    verdict, failures = judged(None, max_drop=0.005, min=0.925)
+    assert verdict.failed
+    assert verdict.verdict == "**FAIL**: dropped by 0.01, more than max_drop 0.005; below min 0.925"
+    values, rule_text = (
+        "blobs4 test_accuracy: 0.93 (HEAD) -> 0.92 (workspace)",
+        ("[rule: better higher, max_drop 0.005, min 0.925]"),
+    )
+    assert failures == [
+        f"{values}: dropped by 0.01, more than max_drop 0.005 {rule_text}",
+        f"{values}: below min 0.925 {rule_text}",
+    ]
+
+
 def test_a_significant_worsening_names_its_p_value():
     _, failures = judged(SIGNIFICANT, significant_at=0.05)
     assert failures == [
@@ -439,6 +453,9 @@ def test_other_class_names_make_the_comparison_unpaired():
         (np.array(["a", "b"], dtype=object), np.array(["a", "c"], dtype=object), False),
         (np.array(["1"], dtype=object), np.array([1]), False),
         (np.array([1]), np.array(["1"], dtype=object), False),
+        # Either side as Python objects: values compared as values, whatever the other's type.
+        (np.array([1, 2], dtype=object), np.array([1, 2]), True),
+        (np.array([1.5]), np.array([1.5], dtype=object), True),
     ],
 )
 def test_same_values_compares_numbers_bit_for_bit_and_text_as_text(base, new, same):

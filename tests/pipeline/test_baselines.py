@@ -90,3 +90,34 @@ def test_regression_scores_by_hand():
         "m_mae": pytest.approx(0.5),
         "m_r2": pytest.approx(1 - 1.25 / (42 / 9)),
     }
+
+
+def test_regression_scores_r2_of_a_small_spread():
+    # The actual values' spread is 0.125 (below 1, above 0): R² is still computed.
+    scores = baselines.regression_scores("m", np.array([0.0, 0.25]), np.array([0.0, 0.5]))
+    assert scores == {"m_mse": 0.03125, "m_mae": 0.125, "m_r2": 0.5}
+
+
+def test_standardized_scales_each_feature_before_the_estimator():
+    estimator = LinearRegression()
+    steps = baselines.standardized(estimator).steps
+    assert [type(step) for _, step in steps] == [StandardScaler, LinearRegression]
+    assert steps[1][1] is estimator
+
+
+@pytest.mark.parametrize(
+    "table, params",
+    [(False, {"C": np.inf, "max_iter": 1000}), (True, {"C": 1.0, "max_iter": 1000})],
+)
+def test_logistic_regressions_are_given_iterations_to_converge(monkeypatch, table, params):
+    # Fits that stop at scikit-learn's default 100 iterations are not converged.
+    fitted = []
+
+    class Recorded(LogisticRegression):
+        def fit(self, X, y, **kwargs):
+            fitted.append({key: self.get_params()[key] for key in params})
+            return super().fit(X, y, **kwargs)
+
+    monkeypatch.setattr("sklearn.linear_model.LogisticRegression", Recorded)
+    baselines.baselines_of(blobs_table(45, 0), blobs_table(30, 1), Task.CLASSIFICATION, table)
+    assert fitted == [params]

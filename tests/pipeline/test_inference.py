@@ -305,3 +305,75 @@ def test_check_fits_names_the_file_when_the_features_differ(tmp_path):
     inference.check_fits(weights, np.zeros((3, 2)), tmp_path / "w.json")
     with pytest.raises(InputError, match=r"w\.json: the model takes 2 features, the data has 3$"):
         inference.check_fits(weights, np.zeros((3, 3)), tmp_path / "w.json")
+
+
+# --- the standardization layer (a model trained with preprocessing: standardize) ---
+
+# 3 features: variance 0 falls back to epsilon; 2.2's square root rounds differently in
+# float32 than in float64 rounded to float32, and Keras computes it in float32.
+STANDARDIZE = {"mean": [1.0, 2.0, -0.5], "variance": [4.0, 0.0, 2.2], "epsilon": 0.5}
+STANDARDIZED = {
+    "layers": [
+        {
+            "name": "wx_b",
+            "kernel": [[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]],
+            "bias": [0.0, 0.5],
+            "activation": "linear",
+        }
+    ],
+    "output_activation": "softmax",
+    "standardize": STANDARDIZE,
+}
+
+
+def test_standardize_subtracts_the_mean_and_divides_by_the_spread_in_float32():
+    X_raw = np.array([[3.0, 2.0, 1.7], [1.0, 3.0, -0.5]])
+    Z = inference.standardize(STANDARDIZED, X_raw)
+    assert Z.dtype == np.float32
+    # sqrt(4) = 2; sqrt(0) is below epsilon, so 0.5; sqrt(2.2) in float32.
+    spread = np.float32(np.sqrt(np.float32(2.2)))
+    assert spread != np.float32(np.sqrt(2.2))
+    expected = [[1.0, 0.0, np.float32(2.2) / spread], [0.0, 2.0, 0.0]]
+    np.testing.assert_array_equal(Z, np.array(expected, dtype=np.float32))
+    assert Z[0, 2] == np.float32(np.float32(1.7) - np.float32(-0.5)) / spread
+    # The scores are those of the standardized features.
+    np.testing.assert_allclose(
+        inference.scores(STANDARDIZED, X_raw),
+        Z @ np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]]) + [0.0, 0.5],
+        rtol=1e-6,
+    )
+
+
+def test_standardize_without_the_layer_keeps_the_features():
+    X_raw = np.array([[3.0, 2.0]])
+    assert inference.standardize(LINEAR, X_raw) is X_raw
+
+
+def test_read_weights_accepts_a_valid_standardize_layer(tmp_path):
+    for layer in (STANDARDIZE, {**STANDARDIZE, "variance": [0.0, 0.5, 0.0], "epsilon": 0.25}):
+        weights = {**STANDARDIZED, "standardize": layer}
+        assert inference.read_weights(write_weights(tmp_path / "w.json", weights)) == weights
+
+
+@pytest.mark.parametrize(
+    "layer, reason",
+    [
+        ({"mean": [1.0, 2.0]}, "standardize does not match the first layer"),
+        ({"variance": [1.0, 2.0, 3.0, 4.0]}, "standardize does not match the first layer"),
+        ({"mean": [1.0, float("nan"), 0.0]}, "non-finite standardize values"),
+        ({"variance": [1.0, float("inf"), 0.0]}, "non-finite standardize values"),
+        ({"variance": [1.0, -0.25, 0.0]}, "non-finite standardize values"),
+        ({"epsilon": 0.0}, "standardize epsilon must be > 0"),
+        ({"epsilon": -1.0}, "standardize epsilon must be > 0"),
+        ({"mean": [1.0, "a", 0.0]}, "could not convert string to float: 'a'"),
+        ({"variance": [1.0, "b", 0.0]}, "could not convert string to float: 'b'"),
+        ({"epsilon": None}, "float() argument must be a string or a real number, not 'NoneType'"),
+    ],
+)
+def test_read_weights_rejects_a_bad_standardize_layer(tmp_path, layer, reason):
+    path = write_weights(
+        tmp_path / "w.json", {**STANDARDIZED, "standardize": {**STANDARDIZE, **layer}}
+    )
+    assert (
+        weights_error(path) == f"{path}: not a weights file written by the train stage ({reason})"
+    )

@@ -426,6 +426,10 @@ def test_experiments_must_be_a_non_empty_mapping(raw):
         settings.parse_params({"experiments": raw})
 
 
+def test_params_without_experiments():
+    assert parse_error({}) == "params.experiments: missing; every experiment needs it"
+
+
 def test_params_that_are_not_a_mapping():
     with pytest.raises(
         SettingsError, match=r"^params: got None, expected a mapping with keys experiments$"
@@ -704,6 +708,12 @@ def test_read_stage_settings_rejects_sections_of_another_stage(experiments, tmp_
             "experiments.regression.model.output_activation: got 'softmax', expected an activation "
             "other than softmax (one output unit)",
         ),
+        (
+            "regression.split.stratify",
+            True,
+            "experiments.regression.split.stratify: got True, expected false for a regression "
+            "(it has no classes)",
+        ),
         ("blobs4.train.epochs", 10**400, None),
         ("blobs4.data.cluster_std", 10**400, None),
     ],
@@ -904,3 +914,109 @@ def test_expected_judges_the_whole_value_unless_told_not_to():
     assert expected_problems(outer, 5) == [
         {"type": "expected", "loc": (), "msg": "a mapping of points", "input": 5}
     ]
+
+
+# --- an experiment on a table of the user's ---
+
+SPLIT = {"test_size": 0.25, "random_state": 1}
+TABLE_EXPERIMENT = {
+    "task": "classification",
+    "data": {"target": "kind", "drop_columns": ["id"], "missing": "error"},
+    "split": SPLIT,
+    "model": {"hidden_units": [], "hidden_activation": "relu", "output_activation": "softmax"},
+    "train": {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 8, "epochs": 3, "seed": 0},
+    "plot": {"grid_points": 50},
+}
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return settings.parse_params({"experiments": {"iris": TABLE_EXPERIMENT}})["iris"]
+
+
+def test_a_table_experiment_is_tagged_by_its_data_keys(iris):
+    assert iris == settings.Experiment(
+        name="iris",
+        task="classification",
+        table=True,
+        data=settings.TableData(target="kind", drop_columns=("id",), missing="error"),
+        split=settings.Split(test_size=0.25, random_state=1),
+        model=settings.Model(
+            hidden_units=(), hidden_activation="relu", output_activation="softmax"
+        ),
+        train=settings.Train(optimizer="adam", learning_rate=0.01, batch_size=8, epochs=3, seed=0),
+        plot=settings.TablePlot(grid_points=50),
+    )
+    assert settings.parse_experiment("iris", TABLE_EXPERIMENT) == iris
+
+
+def test_a_table_experiments_stage_settings_say_it_is_a_table(iris):
+    assert settings.stage_settings(iris, "split") == {
+        "name": "iris",
+        "task": "classification",
+        "table": True,
+        "split": {"test_size": 0.25, "random_state": 1, "stratify": False},
+    }
+
+
+@pytest.mark.parametrize("stage", list(settings.STAGE_SECTIONS))
+def test_a_table_experiments_stage_settings_round_trip(iris, tmp_path, stage):
+    # Most stages' files have no data section to tell a table by: their "table" key does.
+    path = tmp_path / f"{stage}.json"
+    path.write_text(json.dumps(settings.stage_settings(iris, stage)))
+
+    read = settings.read_stage_settings(path, stage)
+
+    sections = settings.STAGE_SECTIONS[stage]
+    assert read == settings.Experiment(
+        name="iris",
+        task="classification",
+        table=True,
+        **{section: getattr(iris, section) for section in sections},
+    )
+
+
+def test_parse_experiment_is_told_that_the_data_is_a_table():
+    split_only = {"task": "regression", "split": SPLIT}
+    synthetic = settings.parse_experiment("curve", split_only, ("split",))
+    assert synthetic == settings.Experiment("curve", "regression", split=settings.Split(0.25, 1))
+    table = settings.parse_experiment("curve", split_only, ("split",), table=True)
+    assert table == settings.Experiment(
+        "curve", "regression", table=True, split=settings.Split(0.25, 1)
+    )
+
+
+def test_parse_experiment_of_all_sections_defaults_to_generated_data(params):
+    blobs4 = params["experiments"]["blobs4"]
+    assert settings.parse_experiment("blobs4", blobs4) == settings.parse_params(params)["blobs4"]
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (
+            {"task": "clustering", "split": SPLIT},
+            "experiments.x.task: got 'clustering', expected one of classification, regression",
+        ),
+        ({"split": SPLIT}, "experiments.x.task: missing; every experiment needs it"),
+        ([1, 2], "experiments.x: got [1, 2], expected a mapping with keys task, split"),
+    ],
+)
+def test_parse_experiment_without_a_known_task(raw, message):
+    for table in (False, True):
+        with pytest.raises(SettingsError) as caught:
+            settings.parse_experiment("x", raw, ("split",), table=table)
+        assert str(caught.value) == message
+
+
+def test_the_experiments_union_picks_each_experiments_model_by_its_tag(params):
+    # Built once at import for params.yaml and once per stage (cached): called here directly.
+    union = TypeAdapter(settings._experiments_union(settings._FULL))
+    experiments = params["experiments"]
+    assert type(union.validate_python(experiments["blobs4"])) is settings.ClassificationParams
+    assert type(union.validate_python(experiments["regression"])) is settings.RegressionParams
+    assert type(union.validate_python(TABLE_EXPERIMENT)) is settings.TableClassificationParams
+    for raw, kind in [({"task": "clustering"}, "union_tag_invalid"), ({}, "union_tag_not_found")]:
+        with pytest.raises(ValidationError) as caught:
+            union.validate_python(raw)
+        assert [(e["type"], e["loc"]) for e in caught.value.errors()] == [(kind, ())]

@@ -201,3 +201,96 @@ def test_onehot_disagreeing_with_y(tmp_path):
     path = tmp_path / "t.parquet"
     tables.write_table(table, path)
     assert read_error(path) == f"{path}: onehot columns disagree with y"
+
+
+# --- the Schema: a user's names for the columns, kept in the Parquet metadata ---
+
+USER_SCHEMA = tables.Schema(
+    ("petal length", "petal width"),
+    "species",
+    ("setosa", "versicolor", "virginica"),
+    dropped=("id",),
+)
+
+
+def test_schema_from_mapping():
+    raw = {"features": ["a", "b"], "target": "t", "classes": ["no", "yes"], "dropped": ["id"]}
+    assert tables.Schema.from_mapping(raw) == tables.Schema(
+        ("a", "b"), "t", ("no", "yes"), True, ("id",)
+    )
+    regression = {"features": ["a"], "target": "price", "classes": None}
+    assert tables.Schema.from_mapping(regression) == tables.Schema(("a",), "price", None, True, ())
+
+
+def test_default_schema():
+    assert tables.default_schema(3, 2) == tables.Schema(
+        ("x0", "x1", "x2"), "y", ("class 0", "class 1"), from_file=False, dropped=()
+    )
+    assert tables.default_schema(1, None) == tables.Schema(("x0",), "y", None, from_file=False)
+
+
+def test_schema_of_synthetic_counts_the_classes():
+    # From the one-hot columns (after the split), else from the largest label.
+    assert tables.schema_of_synthetic(labelled_table(n_classes=4)) == tables.default_schema(2, 4)
+    table = labelled_table(n=5, n_classes=4, with_onehot=False)
+    assert table["y"].max() == 3
+    assert tables.schema_of_synthetic(table) == tables.default_schema(2, 4)
+    # Float targets: a regression, no classes.
+    assert tables.schema_of_synthetic(regression_table()) == tables.default_schema(1, None)
+
+
+def test_schema_round_trips_through_the_parquet_metadata(tmp_path):
+    # A user's table: no y_oracle; the index of the rows it came with is not kept.
+    rng = np.random.default_rng(2)
+    y = np.array([2, 0, 1, 1])
+    table = tables.make_table(rng.normal(size=(4, 2)), y, None).iloc[[3, 1, 0, 2]]
+    path = tmp_path / "t.parquet"
+    tables.write_table(table, path, USER_SCHEMA)
+    read = tables.read_table(path, "classification")
+    pd.testing.assert_frame_equal(read, table.reset_index(drop=True))
+    assert tables.read_schema(path, read) == USER_SCHEMA
+    # The pandas metadata is kept beside the schema.
+    import pyarrow.parquet as pq
+
+    assert set(pq.read_schema(path).metadata) == {b"pandas", b"pipeline.schema"}
+
+
+def test_read_schema_of_a_synthetic_table_is_the_default(tmp_path):
+    path = tmp_path / "t.parquet"
+    table = labelled_table(n_classes=3)
+    tables.write_table(table, path)
+    assert tables.read_schema(path, table) == tables.default_schema(2, 3)
+
+
+def test_read_schema_of_a_file_without_metadata(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"x0": [0.5, 1.5], "y": [0.25, 2.0]}), path)
+    assert pq.read_schema(path).metadata is None
+    table = tables.read_table(path, "regression")
+    assert tables.read_schema(path, table) == tables.default_schema(1, None)
+
+
+@pytest.mark.parametrize(
+    "stored, error",
+    [
+        (
+            b"{not json",
+            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+        (b'{"features": ["a"], "target": "y"}', "'classes'"),
+        (b'{"features": 3, "target": "y", "classes": null}', "'int' object is not iterable"),
+    ],
+)
+def test_read_schema_damaged_metadata(tmp_path, stored, error):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    arrow = pa.table({"x0": [0.5], "y": [1.0]})
+    pq.write_table(arrow.replace_schema_metadata({b"pipeline.schema": stored}), path)
+    with pytest.raises(InputError) as caught:
+        tables.read_schema(path, tables.read_table(path, "regression"))
+    assert str(caught.value) == f"{path}: damaged schema metadata ({error})"

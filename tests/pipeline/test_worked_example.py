@@ -98,3 +98,50 @@ def test_markdown_table_of_a_regression_example():
         "| target y | 0.2500 |\n"
         "| squared error | 0.004566 |\n"
     )
+
+
+# A model trained with preprocessing: standardize (2 features, 2 classes): the scores are those
+# of the standardized features (x - mean) / max(sqrt(variance), epsilon).
+STANDARDIZED = {
+    "layers": [{"kernel": [[1.0, 0.0], [0.0, -1.0]], "bias": [0.5, 0.0], "activation": "linear"}],
+    "output_activation": "softmax",
+    "standardize": {"mean": [1.0, -2.0], "variance": [4.0, 0.0], "epsilon": 0.25},
+}
+
+
+def test_a_standardized_models_example_shows_the_standardized_point():
+    example = worked_example.explain_point(STANDARDIZED, np.array([5, -1]), 0, "classification")
+    # (5 - 1) / 2 = 2 and (-1 + 2) / 0.25 = 4; z = [2 + 0.5, -4].
+    assert example["x"] == [5.0, -1.0]
+    assert example["x_standardized"] == [2.0, 4.0]
+    assert all(type(v) is float for v in example["x_standardized"])
+    assert example["scores"] == [2.5, -4.0]
+    assert "x_standardized" not in worked_example.explain_point(
+        WEIGHTS, np.ones(4), 0, "classification"
+    )
+
+
+def test_markdown_table_names_a_user_tables_features_and_class():
+    from pipeline.tables import Schema, default_schema
+
+    example = worked_example.explain_point(STANDARDIZED, np.array([5.0, -1.0]), 1, "classification")
+    schema = Schema(("height", "weight"), "kind", ("cat", "dog"))
+    assert worked_example.worked_example_markdown(example, "pets", "softmax", schema) == (
+        "# pets: worked example on the trained model\n"
+        "\n"
+        "| quantity | value |\n"
+        "|---|---|\n"
+        "| x = (height, weight) (a test point) | [5.0000, -1.0000] |\n"
+        "| x standardized (train mean and spread) | [2.0000, 4.0000] |\n"
+        "| z = W.x + b (scores) | [2.5000, -4.0000] |\n"
+        "| softmax(z) | [0.9985, 0.0015] |\n"
+        "| true class | 1 (dog) |\n"
+        "| p_true | 0.0015 |\n"
+        "| loss = -log p_true | 6.5015 |\n"
+    )
+    # A synthetic table's default names are not shown.
+    markdown = worked_example.worked_example_markdown(
+        example, "pets", "softmax", default_schema(2, 2)
+    )
+    assert "| x (a test point) | [5.0000, -1.0000] |\n" in markdown
+    assert "| true class | 1 |\n" in markdown
