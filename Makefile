@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
 .PHONY: help setup repro test test-cpus mutate lint format gate history bench repro-check sweep \
-	pull share experiment predict deps runs gather
+	pull share experiment predict runs gather
 
 ## Lines starting with two hashes are `make help`'s text: the target below each, and what it does.
 ## help: this list of targets
@@ -42,10 +42,6 @@ IN ?=
 OUT ?=
 predict: setup
 	python -m stages.predict --weights "models/$(NAME)/weights.json" --rows "$(IN)" --out "$(OUT)"
-
-## deps: rewrite dvc.yaml's code deps from the stages' imports (a test checks they are true)
-deps: setup
-	python -m tools.dvc_deps --write
 
 ## test: the test suite, unit and end-to-end (not the QEMU runs: those are test-cpus)
 test: setup

@@ -1,0 +1,110 @@
+"""pipeline.imports: the code a stage runs, from its imports, and its fingerprint."""
+
+import hashlib
+import textwrap
+
+import pytest
+
+from pipeline import imports
+
+FAKE_PROJECT = {
+    "stages/__init__.py": '"""The stages."""\n',
+    "stages/startup.py": "from pipeline.cpu import pin\n",
+    "stages/cli.py": "import argparse\nimport sys\n",
+    "stages/train.py": """\
+        from stages.startup import prepare
+
+        prepare()
+
+        import numpy as np
+
+        from pipeline import tables
+        from stages import cli
+        from tools.workspace import REPO  # not a stage's package: never a dep
+
+
+        def main():
+            import pipeline.model  # lazy: only once the inputs are checked
+    """,
+    "stages/other.py": "from pipeline import drawing\n",
+    "pipeline/__init__.py": "",
+    "pipeline/cpu.py": "import os\n",
+    "pipeline/errors.py": "class InputError(ValueError):\n    pass\n",
+    "pipeline/files.py": "import json\n",
+    "pipeline/tables.py": "import pandas\nfrom pipeline.errors import InputError\n",
+    "pipeline/model.py": "from pipeline.files import read_json as read\n",
+    "pipeline/drawing.py": "import matplotlib\n",
+    "tools/__init__.py": "",
+    "tools/workspace.py": "from pipeline import drawing\n",
+}
+TRAIN_FILES = [
+    "stages/train.py",
+    "pipeline/__init__.py",
+    "pipeline/cpu.py",
+    "pipeline/errors.py",
+    "pipeline/files.py",
+    "pipeline/model.py",
+    "pipeline/tables.py",
+    "stages/__init__.py",
+    "stages/cli.py",
+    "stages/startup.py",
+]
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name, text in FAKE_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+def test_code_files_are_the_transitive_imports_own_file_first(project):
+    assert imports.code_files("stages.train", project) == TRAIN_FILES
+
+
+def test_code_files_of_a_module_importing_one_library_module(project):
+    assert imports.code_files("stages.other", project) == [
+        "stages/other.py",
+        "pipeline/__init__.py",
+        "pipeline/drawing.py",
+        "stages/__init__.py",
+    ]
+
+
+def test_imported_modules_include_lazy_imports_and_imported_names(project):
+    assert imports.imported_modules(project / "stages" / "train.py") == {
+        "stages.startup",
+        "stages.startup.prepare",
+        "numpy",
+        "pipeline",
+        "pipeline.tables",
+        "stages",
+        "stages.cli",
+        "tools.workspace",
+        "tools.workspace.REPO",
+        "pipeline.model",
+    }
+
+
+def test_module_file_is_a_package_init_or_a_module_of_the_project(project):
+    assert imports.module_file("pipeline", project) == project / "pipeline" / "__init__.py"
+    assert imports.module_file("pipeline.tables", project) == project / "pipeline" / "tables.py"
+    assert imports.module_file("pipeline.tables.InputError", project) is None
+    assert imports.module_file("tools.workspace", project) is None
+    assert imports.module_file("numpy", project) is None
+
+
+def test_a_fingerprint_is_each_file_the_module_runs_with_its_md5(project):
+    printed = imports.fingerprint("stages.other", project)
+    assert list(printed) == imports.code_files("stages.other", project)
+    assert printed["pipeline/drawing.py"] == hashlib.md5(b"import matplotlib\n").hexdigest()
+    (project / "pipeline" / "tables.py").write_text("# not imported by stages.other\n")
+    assert imports.fingerprint("stages.other", project) == printed
+    (project / "pipeline" / "drawing.py").write_text("import matplotlib  # edited\n")
+    assert imports.fingerprint("stages.other", project) != printed
+
+
+def test_the_real_stages_are_walked_the_ingest_stage_among_them():
+    assert imports.code_files("stages.ingest")[0] == "stages/ingest.py"
+    assert "pipeline/user_table.py" in imports.code_files("stages.ingest")
