@@ -40,7 +40,7 @@ def test_a_csv_of_your_own_from_make_experiment_to_make_predict(tmp_path):
 
     # make experiment's own defaults (Adam at 0.01 for about 3000 steps).
     output = run(["dvc", "repro", "plot@wine"], repo).stdout
-    assert ran_stages(output) == [
+    assert ran_stages(output) == ["code"] + [
         f"{stage}@wine" for stage in ("evaluate", "ingest", "plot", "split", "train")
     ] + ["validate"]
 

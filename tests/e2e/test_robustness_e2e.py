@@ -107,6 +107,8 @@ def test_stages_run_by_hand_on_bad_files_name_the_file(small_pipeline, tmp_path)
         str(tmp_path / "a.parquet"),
         "--test",
         str(tmp_path / "b.parquet"),
+        "--baselines",
+        str(tmp_path / "c.json"),
     )
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {truncated}: not a readable Parquet table")
@@ -128,10 +130,10 @@ def test_stages_run_by_hand_on_bad_files_name_the_file(small_pipeline, tmp_path)
         f"{settings}/evaluate.json",
         "--weights",
         str(weights),
-        "--train",
-        "data/blobs4/train.parquet",
         "--test",
         "data/blobs4/test.parquet",
+        "--baselines",
+        "data/blobs4/baselines.json",
         "--metrics",
         str(tmp_path / "m.json"),
         "--points",
