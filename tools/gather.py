@@ -19,17 +19,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from gate.compare import check_rule_names, compare
 from gate.errors import GateError
 from gate.project import Project
 from gate.read import read_sides
 from gate.rules import Rule, load_rules
 from tools.grid import Run, plan, sweep_name
-from tools.runs import PARAMS_ROOT, differing, label, run_values
+from tools.runs import PARAMS_ROOT, label, run_values, values_frame
 from tools.shard import ShareError, remote_names
-from tools.sweep import set_problems
+from tools.sweep import overrides_of, set_problems
 
 PASSED = "passed"
 
@@ -129,12 +127,8 @@ def table_rows(base_values: dict, found: dict, order: Order, shards: dict, verdi
     that do (and always the ranking metric)."""
     names = ranked(found, order)
     every = {"base": base_values, **{name: found[name] for name in names}}
-    keys = list(dict.fromkeys(key for values in every.values() for key in values))
-    frame = pd.DataFrame(
-        [[values.get(key) for key in keys] for values in every.values()],
-        columns=range(len(keys)),
-    )
-    changed = {keys[column] for column in differing(frame)} | {order.key()}
+    keys, _, changed = values_frame(every)
+    changed.add(order.key())
     shown = [k for k in keys if k[0] == "params" and k in changed]
     shown += [k for k in keys if k[0] == "metrics" and k in changed]
     header = ["rank", "run", "shard", *[label(k, shown) for k in shown], "gate"]
@@ -213,7 +207,7 @@ def parse_args(argv):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    overrides = [override for value in args.set for override in value.split()]
+    overrides = overrides_of(args.set)
     problems = set_problems(overrides, Path.cwd())
     if args.shards < 1:
         problems.append(f"SHARDS={args.shards}: expected how many shards ran the sweep (>= 1)")

@@ -78,21 +78,27 @@ def label(key: tuple, keys: list[tuple]) -> str:
     return f"{experiment} {'.'.join(map(str, rest))}"
 
 
-def differing(frame: pd.DataFrame) -> list[tuple]:
-    """The columns whose values are not the same in every row."""
-    return [key for key in frame.columns if frame[key].astype(str).nunique(dropna=False) > 1]
-
-
-def runs_table(found: dict[str, dict[tuple, object]], every_metric: bool = False) -> pd.DataFrame:
-    """One row per run: the params that differ between runs, then the metrics that do (every
-    metric if ``every_metric``, or if none differs)."""
+def values_frame(found: dict[str, dict[tuple, object]]) -> tuple[list, pd.DataFrame, set]:
+    """The runs' values as a frame (a row per run, a column per key, keys in first-seen order),
+    its keys, and the keys whose values are not the same in every run."""
     keys = list(dict.fromkeys(key for values in found.values() for key in values))
     frame = pd.DataFrame(
         [[values.get(key) for key in keys] for values in found.values()],
         index=list(found),
         columns=range(len(keys)),
     )
-    changed = {keys[column] for column in differing(frame)}
+    changed = {
+        keys[column]
+        for column in frame.columns
+        if frame[column].astype(str).nunique(dropna=False) > 1
+    }
+    return keys, frame, changed
+
+
+def runs_table(found: dict[str, dict[tuple, object]], every_metric: bool = False) -> pd.DataFrame:
+    """One row per run: the params that differ between runs, then the metrics that do (every
+    metric if ``every_metric``, or if none differs)."""
+    keys, frame, changed = values_frame(found)
     params = [key for key in keys if key[0] == "params" and key in changed]
     metrics = [key for key in keys if key[0] == "metrics"]
     shown = [

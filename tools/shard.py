@@ -23,7 +23,7 @@ from dvc.repo import Repo
 
 from tools.grid import Run, plan
 from tools.remote import RemoteError, try_s3_remote
-from tools.sweep import error_line
+from tools.sweep import error_line, report_failures
 
 
 class ShareError(DvcException):
@@ -112,8 +112,4 @@ def run_shard(overrides: list[str], share: int, shards: int, git_remote: str) ->
             )
             return 1
         print(f"sweep: {run.describe()} shared ({uploaded} files uploaded)")
-    for run, why in failed:
-        print(f"sweep: run '{run.describe()}' failed: {why}", file=sys.stderr)
-    if failed:
-        print(f"sweep: {len(failed)} of {len(runs)} runs failed", file=sys.stderr)
-    return 1 if failed else 0
+    return report_failures([(run.describe(), why) for run, why in failed], len(runs))

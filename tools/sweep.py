@@ -61,6 +61,11 @@ def override_problem(override: str, repo: Path) -> str | None:
     return None
 
 
+def overrides_of(values: list[str]) -> list[str]:
+    """The ``KEY=V1,V2`` overrides of ``--set`` values, several to a value, space-separated."""
+    return [override for value in values for override in value.split()]
+
+
 def set_problems(overrides: list[str], repo: Path) -> list[str]:
     """One line per override that DVC would refuse, so that nothing is queued."""
     if not overrides:
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     repo = Path.cwd().resolve()
-    overrides = [override for value in args.set for override in value.split()]
+    overrides = overrides_of(args.set)
     problems = set_problems(overrides, repo)
     for problem in problems:
         print(f"sweep: {problem}", file=sys.stderr)
@@ -179,11 +184,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     ours = queued_revs(repo) - already
     run_queue(repo, args.jobs)
-    failed = failed_runs(repo, ours | already)
+    return report_failures(failed_runs(repo, ours | already), len(ours | already))
+
+
+def report_failures(failed: list[tuple[str, str]], total: int) -> int:
+    """A line per failed run (what it is, why it failed), then how many; the exit code."""
     for name, why in failed:
         print(f"sweep: run '{name}' failed: {why}", file=sys.stderr)
     if failed:
-        print(f"sweep: {len(failed)} of {len(ours | already)} runs failed", file=sys.stderr)
+        print(f"sweep: {len(failed)} of {total} runs failed", file=sys.stderr)
     return 1 if failed else 0
 
 
