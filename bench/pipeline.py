@@ -6,6 +6,7 @@ copy whose DVC cache was filled by one first run; the notebook script is its bas
 
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from bench.repo import clear_run_cache, file_changed, read_or_none, run_checked
@@ -65,22 +66,45 @@ def time_noop_repro(repo, repeats):
 
 
 def edit_command(repo, key, value, via):
-    """The command after an edit: params.yaml changed then `dvc repro`, or `dvc exp run -S`."""
+    """The command after an edit: params.yaml changed then `dvc repro`, or `dvc exp run -S`;
+    verbose, so that DVC's own log times each stage (``stage_seconds``)."""
     if via == "repro":
         set_params(repo, {key: value})
-        return ["dvc", "repro"]
-    return ["dvc", "exp", "run", "-S", f"{key}={value}"]
+        return ["dvc", "repro", "-v"]
+    return ["dvc", "exp", "run", "-v", "-S", f"{key}={value}"]
+
+
+DVC_LOG_TIME = "%Y-%m-%d %H:%M:%S,%f"  # how `dvc -v` starts each of its own log lines
+
+
+def stage_seconds(output):
+    """Each stage's seconds inside a verbose DVC run, from its log: from DVC's last line before
+    "Running stage" to its "Computed stage" line (the command, and hashing what it wrote)."""
+    seconds, last_time, started = {}, None, {}
+    for line in output.splitlines():
+        if line.startswith("Running stage '"):
+            started[line.split("'")[1]] = last_time
+            continue
+        try:
+            last_time = datetime.strptime(line[:23], DVC_LOG_TIME)
+        except ValueError:
+            continue
+        if "DEBUG: Computed stage: '" in line:
+            stage = line.split("'")[1]
+            seconds[stage] = (last_time - started[stage]).total_seconds()
+    return seconds
 
 
 def time_edit(repo, edit, via, repeats):
     """Time from the command's start until the watched output is new, and until it ends.
 
+    ``stage_seconds`` holds each run's stages as DVC timed them in that run.
     Each run starts from a committed workspace (`dvc exp run` resets outputs to the commit
     before it runs, which must not count as new) and an empty DVC run cache, so every value
     is computed, as a new value would be.
     """
     key, values, watched = EDITS[edit]
-    until_output, until_done, stages = [], [], None
+    until_output, until_done, in_run, stages = [], [], [], None
     for _ in range(repeats):
         commit_all(repo, "before an edit")
         clear_run_cache(repo)
@@ -92,10 +116,12 @@ def time_edit(repo, edit, via, repeats):
             raise RuntimeError(f"{' '.join(command)} left {watched} unchanged")
         until_output.append(timed.watched_seconds)
         until_done.append(timed.seconds)
+        in_run.append(stage_seconds(timed.stdout))
         stages = ran_stages(timed.stdout)
     return {
         "seconds": until_output,
         "done_seconds": until_done,
+        "stage_seconds": in_run,
         "stages": stages,
         "watched": watched,
     }
