@@ -3,6 +3,8 @@
 import math
 import statistics
 
+from gate import report as gate_report
+
 
 def median(values):
     """The median of a non-empty list of numbers."""
@@ -15,10 +17,8 @@ def growth_exponent(n_small, value_small, n_large, value_large):
 
 
 def markdown_table(headers, rows):
-    """A Markdown table; every cell is turned into text as it is."""
-    lines = ["| " + " | ".join(str(h) for h in headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    """The gate's Markdown table, as a block of the report (ending its last line)."""
+    return gate_report.markdown_table(headers, rows) + "\n"
 
 
 def seconds(value):

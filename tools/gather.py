@@ -23,9 +23,10 @@ from gate.compare import check_rule_names, compare
 from gate.errors import GateError
 from gate.project import Project
 from gate.read import read_sides
+from gate.report import markdown_table
 from gate.rules import Rule, load_rules
 from tools.grid import Run, plan, sweep_name
-from tools.runs import PARAMS_ROOT, label, run_values, values_frame
+from tools.runs import PARAMS_ROOT, ShowError, exp_show, label, run_values, values_frame
 from tools.shard import ShareError, remote_names
 from tools.sweep import overrides_of, set_problems
 
@@ -88,11 +89,8 @@ def verdict(base: str, run: str, project: Project, rules: dict) -> tuple[str, li
 
 def shown_runs(names: list[str]) -> tuple[dict, dict]:
     """From `dvc exp show --json`: (this commit's values, {run name: values}) for ``names``."""
-    shown = subprocess.run(["dvc", "exp", "show", "--json"], capture_output=True, text=True)
-    if shown.returncode:
-        raise GateError(f"dvc exp show failed: {shown.stderr.strip().splitlines()[-1:]}")
     base, found = {}, {}
-    for commit in json.loads(shown.stdout):
+    for commit in exp_show():
         if commit["rev"] == "workspace":
             continue
         base = run_values(commit.get("data") or {})
@@ -118,8 +116,7 @@ def ranked(found: dict[str, dict], order: Order) -> list[str]:
 
 def cell(value: object) -> str:
     """A value as the metrics and params files hold it (JSON), for a Markdown table."""
-    text = "" if value is None else json.dumps(value) if not isinstance(value, str) else value
-    return text.replace("|", "\\|")
+    return "" if value is None else json.dumps(value) if not isinstance(value, str) else value
 
 
 def table_rows(base_values: dict, found: dict, order: Order, shards: dict, verdicts: dict):
@@ -139,11 +136,6 @@ def table_rows(base_values: dict, found: dict, order: Order, shards: dict, verdi
     return header, rows
 
 
-def markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)]) + "\n"
-
-
 def report(
     overrides, runs: list[Run], shards: int, table: str, missing, verdicts, order_text: str
 ) -> str:
@@ -156,6 +148,7 @@ def report(
         f"first by {order_text}; gate: each run's verdict against HEAD by the rules file.",
         "",
         table,
+        "",
     ]
     if missing:
         lines += ["## Missing runs", ""]
@@ -225,25 +218,19 @@ def main(argv: list[str] | None = None) -> int:
         shared = remote_names(args.remote)
         pull(args.remote, [run.name for run in runs if run.name in shared])
         base_values, found = shown_runs([run.name for run in runs])
-    except (ShareError, GateError) as error:
+    except (ShareError, ShowError) as error:
         print(f"gather: {error}", file=sys.stderr)
         return 2
     missing = [run for run in runs if run.name not in found]
     verdicts = {name: verdict("HEAD", name, project, rules) for name in found}
     shard_of = {run.name: f"{run.shard}/{args.shards}" for run in runs}
-    header, rows = table_rows(base_values, found, order, shard_of, verdicts)
+    table = markdown_table(*table_rows(base_values, found, order, shard_of, verdicts))
     text = report(
-        overrides,
-        runs,
-        args.shards,
-        markdown(header, rows),
-        missing,
-        verdicts,
-        order.describe(args.rules),
+        overrides, runs, args.shards, table, missing, verdicts, order.describe(args.rules)
     )
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(text)
-    print(markdown(header, rows), end="")
+    print(table)
     for run in missing:
         print(
             f"gather: missing {run.describe()}, owed by shard {run.shard}/{args.shards}",

@@ -10,13 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dvc.config import NoRemoteError
+from dvc.exceptions import DvcException
 from dvc.repo import Repo
 
-from tools.remote import RemoteError, try_s3_remote
-
-
-def dvc_output(*args: str) -> str:
-    return subprocess.run(["dvc", *args], capture_output=True, text=True, check=True).stdout.strip()
+from tools.remote import try_s3_remote
 
 
 def missing_local_remote(name: str, url: str) -> str | None:
@@ -33,14 +31,7 @@ def missing_local_remote(name: str, url: str) -> str | None:
     )
 
 
-def s3_remote_problem(name: str, url: str) -> str | None:
-    """The one-line explanation when the S3 remote ``url`` cannot be read or holds nothing."""
-    try:
-        with Repo() as repo:
-            if try_s3_remote(repo, name):
-                return None
-    except RemoteError as exc:
-        return f"error: {exc}"
+def empty_s3_remote(name: str, url: str) -> str:
     return (
         f"error: the DVC remote '{name}' ({url}) holds no data yet: nothing was pushed to that "
         "folder. Run `make share` in a clone that has the outputs, or `make repro` to compute "
@@ -48,13 +39,25 @@ def s3_remote_problem(name: str, url: str) -> str | None:
     )
 
 
+def remote_problem(repo: Repo) -> str | None:
+    """The one-line explanation when the default remote cannot give `dvc pull` its data: an S3
+    bucket out of reach, refusing, missing or empty, or a local folder that does not exist."""
+    try:
+        remote = repo.cloud.get_remote()
+        holds_data = try_s3_remote(repo, remote.name)
+    except NoRemoteError:
+        return "error: this clone has no default DVC remote: name one with dvc remote default NAME"
+    except DvcException as exc:  # tools.remote's RemoteError: one line naming what to do
+        return f"error: {exc}"
+    url = repo.config["remote"][remote.name]["url"]
+    if holds_data is None:
+        return missing_local_remote(remote.name, url)
+    return None if holds_data else empty_s3_remote(remote.name, url)
+
+
 def main() -> int:
-    name = dvc_output("remote", "default")
-    url = dvc_output("config", f"remote.{name}.url")
-    if url.startswith("s3://"):
-        problem = s3_remote_problem(name, url)
-    else:
-        problem = missing_local_remote(name, url)
+    with Repo() as repo:
+        problem = remote_problem(repo)
     if problem:
         print(problem, file=sys.stderr)
         return 2

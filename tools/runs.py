@@ -19,6 +19,8 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
+from tools.sweep import error_line
+
 PARAMS_ROOT = "experiments"  # params.yaml's section that holds one entry per experiment
 
 
@@ -45,6 +47,18 @@ def run_values(data: dict) -> dict[tuple, object]:
         for key, value in flatten(params).items():
             values[("params", *key)] = value
     return values
+
+
+class ShowError(Exception):
+    """`dvc exp show` failed, with DVC's line saying why."""
+
+
+def exp_show() -> list[dict]:
+    """`dvc exp show --json`: the workspace, each commit and the experiments on it."""
+    shown = subprocess.run(["dvc", "exp", "show", "--json"], capture_output=True, text=True)
+    if shown.returncode:
+        raise ShowError(f"dvc exp show failed: {error_line(shown.stderr)}")
+    return json.loads(shown.stdout)
 
 
 def run_name(entry: dict) -> str:
@@ -122,13 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=shutil.get_terminal_size().columns)
     parser.add_argument("--all", action="store_true", help="every metric, not only changed ones")
     args = parser.parse_args(argv)
-    shown = subprocess.run(
-        ["dvc", "exp", "show", "--json"], capture_output=True, text=True, check=False
-    )
-    if shown.returncode:
-        print(shown.stderr.strip(), file=sys.stderr)
-        return shown.returncode
-    print(render(runs_table(runs(json.loads(shown.stdout)), args.all), args.width))
+    try:
+        shown = exp_show()
+    except ShowError as error:
+        print(f"runs: {error}", file=sys.stderr)
+        return 1
+    print(render(runs_table(runs(shown), args.all), args.width))
     return 0
 
 

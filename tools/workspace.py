@@ -180,8 +180,10 @@ def stage_commands(repo: str | Path, experiment: str) -> dict[str, list[str]]:
     commands = {}
     with Repo(str(repo)) as dvc_repo:
         for stage in dvc_repo.index.stages:
+            if not getattr(stage, "cmd", None):
+                continue  # a file `dvc add` tracks (a table of one's own): no command, no name
             base, _, key = stage.name.partition("@")
-            if getattr(stage, "cmd", None) and key in ("", experiment):
+            if key in ("", experiment):
                 commands[base] = shlex.split(stage.cmd)
     return commands
 

@@ -43,7 +43,7 @@ def test_median_and_growth_exponent():
 
 
 def test_markdown_table():
-    assert stats.markdown_table(["a", "b"], [(1, "x")]) == "| a | b |\n|---|---|\n| 1 | x |\n"
+    assert stats.markdown_table(["a", "b"], [(1, "x")]) == "| a | b |\n| --- | --- |\n| 1 | x |\n"
 
 
 def test_import_seconds_counts_each_package_once_wherever_it_was_imported():
@@ -85,6 +85,12 @@ def test_stage_commands_fill_in_the_experiment_and_split_like_a_shell(tmp_path):
         "      cmd: >-\n"
         "        python -m stages.train --settings 'data/${key} x/train.json'\n"
         "        --model models/${key}/model.keras\n"
+    )
+    (tmp_path / "table.csv").write_text(
+        "x,y\n1,2\n"
+    )  # a table of one's own, as `dvc add` tracks it
+    subprocess.run(
+        [sys.executable, "-m", "dvc", "add", "-q", "table.csv"], cwd=tmp_path, check=True
     )
     assert stage_commands(tmp_path, "e1") == {
         "validate": ["python", "-m", "stages.validate", "--params", "params.yaml"],
@@ -364,7 +370,9 @@ def test_the_tables_section_renders_its_steps_and_the_read_ratio():
     assert "Training is cut to 1 epoch (`train.epochs`; batch 1024," in section
     assert "test accuracy 0.877." in section
     assert "20,000,000 values x 240 bytes (4.8 GB). A peak shown as <= 160 " in section
-    table = [line for line in section.splitlines() if line.startswith("| ")]
+    table = [
+        line for line in section.splitlines() if line.startswith("| ") and "| --- |" not in line
+    ]
     assert table == [
         "| step | median s | min-max s | peak MB | under 4.8 GB |",
         "| `python -m tools.experiment` (read, check, copy, `dvc add`) | 13.00 | 12.00-14.00 "

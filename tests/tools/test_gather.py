@@ -2,6 +2,7 @@
 
 import pytest
 
+from gate import report as gate_report
 from gate.errors import GateError
 from gate.rules import Rule
 from tools import gather
@@ -60,8 +61,8 @@ def test_the_table_shows_what_differs_best_first_with_the_verdicts():
         ["2", "s-1", "1/2", "0.003", "0.9", "passed"],
         ["3", "s-3", "1/2", "0.1", "", "passed"],
     ]
-    assert gather.markdown(header, rows).splitlines()[:3] == [
+    assert gate_report.markdown_table(header, rows).splitlines()[:3] == [
         "| rank | run | shard | blobs4 learning_rate | blobs4 test_accuracy | gate |",
         "| --- | --- | --- | --- | --- | --- |",
-        "| base | HEAD |  | 0.01 | 0.93 |  |",
+        "| base | HEAD |   | 0.01 | 0.93 |   |",
     ]

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from dvc.repo import Repo
+
 from tests.conftest import copy_project, dvc_env
 from tools import pull
 
@@ -20,6 +22,14 @@ def test_a_missing_local_folder_is_named_with_what_to_do(tmp_path):
 def test_an_existing_folder_or_a_cloud_remote_is_left_to_dvc(tmp_path):
     assert pull.missing_local_remote("storage", str(tmp_path)) is None
     assert pull.missing_local_remote("storage", "s3://bucket/path") is None
+
+
+def test_no_default_remote_is_one_line(tmp_path):
+    Repo.init(str(tmp_path), no_scm=True).close()
+    with Repo(str(tmp_path)) as repo:
+        assert pull.remote_problem(repo) == (
+            "error: this clone has no default DVC remote: name one with dvc remote default NAME"
+        )
 
 
 def test_make_pull_on_a_fresh_clone_says_what_dvc_pull_needs(tmp_path):

@@ -87,14 +87,13 @@ def test_no_credentials_at_all_say_where_they_go(s3, tmp_path, monkeypatch):
         remote.try_s3_remote(repo)
 
 
-def test_make_pull_names_an_empty_s3_remote(s3, tmp_path, monkeypatch):
+def test_make_pull_names_an_empty_s3_remote(s3, tmp_path):
     bucket = s3.new_bucket()
-    dvc_repo(tmp_path, f"s3://{bucket}/project", s3.endpoint).close()
-    monkeypatch.chdir(tmp_path)
-    assert pull.s3_remote_problem("storage", f"s3://{bucket}/project") == (
-        f"error: the DVC remote 'storage' (s3://{bucket}/project) holds no data yet: nothing "
-        "was pushed to that folder. Run `make share` in a clone that has the outputs, or "
-        "`make repro` to compute every output (about a minute)"
-    )
-    s3.client().put_object(Bucket=bucket, Key="project/files/md5/00/11", Body=b"x")
-    assert pull.s3_remote_problem("storage", f"s3://{bucket}/project") is None
+    with dvc_repo(tmp_path, f"s3://{bucket}/project", s3.endpoint) as repo:
+        assert pull.remote_problem(repo) == (
+            f"error: the DVC remote 'storage' (s3://{bucket}/project) holds no data yet: "
+            "nothing was pushed to that folder. Run `make share` in a clone that has the "
+            "outputs, or `make repro` to compute every output (about a minute)"
+        )
+        s3.client().put_object(Bucket=bucket, Key="project/files/md5/00/11", Body=b"x")
+        assert pull.remote_problem(repo) is None

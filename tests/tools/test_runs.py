@@ -91,3 +91,13 @@ def test_no_runs_says_what_to_do():
     assert runs.render(runs.runs_table({}), 120) == (
         "no runs with params or metrics yet: run `make repro`"
     )
+
+
+def test_outside_a_dvc_repository_it_says_dvc_s_reason_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert runs.main(["--width", "80"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("runs: dvc exp show failed: ERROR: ")
+    assert "not inside of a DVC repository" in err
+    assert err.count("\n") == 1
