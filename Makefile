@@ -130,8 +130,8 @@ gather: setup
 repro-check: setup
 	python -m tools.repro_check --base HEAD
 
-# The benchmark against the notebook and a 1M-row table (about 45 minutes; BENCH_ARGS=--quick).
-## bench: the benchmark: the notebook and a 1M-row table (about 45 minutes; BENCH_ARGS=--quick)
+# The benchmark against the notebook and a 1M-row table (about 30 minutes; BENCH_ARGS=--quick).
+## bench: the benchmark: the notebook and a 1M-row table (about 30 minutes; BENCH_ARGS=--quick)
 bench: setup
 	python -m bench.run $(BENCH_ARGS)
 
