@@ -36,7 +36,8 @@ class Gap(Enum):
 def check_rule_names(
     rules: dict[str, dict[str, Rule]], base: Side, new: Side, source: str = "gate.yaml"
 ) -> None:
-    """Raise GateError for a rule naming an experiment or a metric that does not exist."""
+    """Raise GateError for a rule naming an experiment or a metric that does not exist, as its
+    own metric or as a reference (beats, within, within_pct)."""
     experiments = set(new.experiments or ()) | set(new.paths)
     for experiment, metrics in rules.items():
         if experiment not in experiments:
@@ -48,13 +49,18 @@ def check_rule_names(
         if experiment in base.errors or experiment in new.errors:
             continue  # an unreadable file hides its metrics; that already fails the gate
         known = set(base.metrics.get(experiment, {})) | set(new.metrics.get(experiment, {}))
-        for metric in metrics:
-            if metric not in known:
-                hint = did_you_mean(metric, known)
-                raise GateError(
-                    f"{source}: {experiment}.{metric}: no such metric on either side; "
-                    f"{hint}{experiment} has: {', '.join(sorted(known)) or 'none'}"
-                )
+        for metric, rule in metrics.items():
+            named = [(metric, f"{experiment}.{metric}")] + [
+                (reference.metric, f"{experiment}.{metric}.{reference.key}: {reference.metric}")
+                for reference in rule.references
+            ]
+            for name, path in named:
+                if name not in known:
+                    hint = did_you_mean(name, known)
+                    raise GateError(
+                        f"{source}: {path}: no such metric on either side; "
+                        f"{hint}{experiment} has: {', '.join(sorted(known)) or 'none'}"
+                    )
 
 
 # --- comparison (pure) ---------------------------------------------------------------------
@@ -163,6 +169,40 @@ def bound_failures(rule: Rule, new: Decimal) -> list[str]:
     return reasons
 
 
+def reference_failures(
+    rule: Rule, new: Decimal, metrics: dict[str, object], side: str
+) -> list[str]:
+    """The reasons ``new`` breaks ``rule``'s references to other metrics of its experiment on
+    the same side (``metrics``, on ``side``): not strictly better than a ``beats`` one, or worse
+    than a ``within`` / ``within_pct`` one by more than its margin."""
+    reasons = []
+    above, below = ("above", "below") if rule.better == "higher" else ("below", "above")
+    for key, metric, margin in rule.references:
+        value = metrics.get(metric, Gap.MISSING)
+        if problem := value_problem(value, side):
+            reasons.append(f"cannot compare with {metric}: {problem}")
+            continue
+        reference = to_decimal(value)
+        worse = reference - new if rule.better == "higher" else new - reference
+        named = f"{metric} {format_decimal(reference)}"
+        if key == "beats":
+            if worse >= 0:
+                by = (
+                    f"the reference is better by {format_decimal(worse)}"
+                    if worse
+                    else "equal to it"
+                )
+                reasons.append(f"not {above} {named} ({by})")
+            continue
+        broken = worse > margin if key == "within" else worse * 100 > margin * abs(reference)
+        if broken:
+            share = format_decimal(worse)
+            if key == "within_pct" and reference:
+                share = f"{float(worse * 100 / abs(reference)):.3g} %"
+            reasons.append(f"{share} {below} {named}, more than {key} {format_decimal(margin)}")
+    return reasons
+
+
 def rule_failures(rule: Rule, base: Decimal | None, new: Decimal) -> list[str]:
     """The reasons ``new`` (and its change from ``base``, when not None) breaks ``rule``'s
     fixed limits (tolerances, min, max), whatever the noise."""
@@ -215,13 +255,17 @@ def judge(
     new_value: object,
     rule: Rule | None,
     base_name: str,
+    metrics: dict[str, object] | Gap,
     new_name: str = WORKSPACE,
     test: stats.Test | None = None,
 ) -> tuple[Row, list[str]]:
     """One table row and its failure lines (each naming experiment, metric, values and rule).
 
     ``test`` is the change's noise test from the per-point results, None when not computable.
-    A metric the base lacks but the workspace has is new: only its min and max apply.
+    ``metrics`` are the new side's metrics of the experiment (or the Gap of all of them), read
+    for the rule's references when ``new_value`` is a number. A metric the base lacks but the
+    workspace has is new: only its limits on the new side apply (min, max and the references),
+    as for a new experiment.
     """
     values = (
         f"{experiment} {metric}: {format_value(base_value)} ({base_name}) -> "
@@ -254,7 +298,7 @@ def judge(
         return row("new, not gated" if is_new else "not gated", False), []
     tolerance = tolerance_failures(rule, base, new) if base is not None else []
     failing, waived = weigh_noise(rule, test, tolerance)
-    reasons = failing + bound_failures(rule, new)
+    reasons = failing + bound_failures(rule, new) + reference_failures(rule, new, metrics, new_name)
     if test is not None:
         rule_text = rule_text[:-1] + f"; {test.word(level)}, p {format_p(test.p_value, level)}]"
     if reasons:
@@ -263,10 +307,11 @@ def judge(
             [f"{values}: {reason}{rule_text}" for reason in reasons],
         )
     checked = rule.describe().removeprefix(f"better {rule.better}, ")
+    fixed = "min/max, beats and within" if rule.references else "min/max"
     if is_new:
-        checked += "; new metric, so only min/max apply"
+        checked += f"; new metric, so only {fixed} apply"
     elif base is None:
-        checked += "; no base value, so only min/max apply"
+        checked += f"; no base value, so only {fixed} apply"
     elif rule.significant_at is not None and test is None:
         checked += "; no per-point results, so the fixed limits apply"
     if waived:
@@ -411,6 +456,7 @@ def compare(
                 rule=experiment_rules.get(metric),
                 base_name=base.name,
                 new_name=new.name,
+                metrics=new_values,
                 test=tests.get(metric),
             )
             rows.append(row)

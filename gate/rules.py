@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from ruamel.yaml import YAML, YAMLError
 
@@ -27,8 +28,27 @@ RULE_KEYS = (
     "max_rise_pct",
     "min",
     "max",
+    "beats",
+    "within",
+    "within_pct",
     "significant_at",
 )
+
+
+class Reference(NamedTuple):
+    """A limit against another metric of the same experiment, on the new side: ``beats`` it
+    (strictly better), or worse than it by at most ``margin`` (``within``: absolutely;
+    ``within_pct``: in % of its value)."""
+
+    key: str  # beats, within or within_pct
+    metric: str
+    margin: Decimal | None = None  # None for beats
+
+    def describe(self):
+        """``beats mean_r2``, ``within 0.05 of linreg_r2``, ``within_pct 50 of noise_floor_mse``."""
+        if self.margin is None:
+            return f"beats {self.metric}"
+        return f"{self.key} {format_decimal(self.margin)} of {self.metric}"
 
 
 @dataclass(frozen=True)
@@ -41,18 +61,21 @@ class Rule:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     significant_at: Decimal | None = None  # worse fails only when significant at this level
+    references: tuple[Reference, ...] = ()  # beats, within, within_pct, as written
 
     def describe(self):
-        """The rule as written, e.g. ``better higher, max_drop 0.005, min 0.92``."""
+        """The rule as written, e.g. ``better higher, max_drop 0.005, min 0.92, beats mean_r2``."""
         abs_key, pct_key = TOLERANCES[self.better]
         limits = [
             (abs_key, self.max_worse),
             (pct_key, self.max_worse_pct),
             ("min", self.minimum),
             ("max", self.maximum),
-            ("significant_at", self.significant_at),
         ]
         given = [f"{key} {format_decimal(value)}" for key, value in limits if value is not None]
+        given += [reference.describe() for reference in self.references]
+        if self.significant_at is not None:
+            given.append(f"significant_at {format_decimal(self.significant_at)}")
         return ", ".join([f"better {self.better}", *given])
 
 
@@ -69,6 +92,27 @@ def format_decimal(value, signed=False):
     """A Decimal in plain notation without trailing zeros (``0.005``, ``-0.0075``, ``12``)."""
     text = format(value.normalize(), "f") if value else "0"
     return f"+{text}" if signed and value > 0 else text
+
+
+def parse_references(path, raw, source):
+    """A rule's beats (a metric or a list of them), within and within_pct (mappings of metric
+    -> margin) as References, in that order."""
+    references = []
+    if "beats" in raw:
+        names = raw["beats"] if isinstance(raw["beats"], list) else [raw["beats"]]
+        if not names or not all(isinstance(name, str) and name for name in names):
+            bad_value(source, f"{path}.beats", raw["beats"], "a metric's name or a list of them")
+        references = [Reference("beats", name) for name in names]
+    for key in ("within", "within_pct"):
+        margins = raw.get(key)
+        if key in raw and (not isinstance(margins, dict) or not margins):
+            bad_value(source, f"{path}.{key}", margins, "a mapping of metric -> a number >= 0")
+        for metric, margin in (margins or {}).items():
+            value = to_decimal(margin)
+            if value is None or value < 0:
+                bad_value(source, f"{path}.{key}.{metric}", margin, "a number >= 0")
+            references.append(Reference(key, str(metric), value))
+    return tuple(references)
 
 
 def parse_rule(path, raw, source="gate.yaml"):
@@ -109,10 +153,11 @@ def parse_rule(path, raw, source="gate.yaml"):
                 raw["significant_at"],
                 "a p-value level in (0, 1), such as 0.05",
             )
-    if not limits and level is None:
+    references = parse_references(path, raw, source)
+    if not limits and level is None and not references:
         raise GateError(
             f"{source}: {path}: no limit; give at least one of "
-            f"{', '.join(TOLERANCES[better])}, min, max, significant_at"
+            f"{', '.join(TOLERANCES[better])}, min, max, beats, within, within_pct, significant_at"
         )
     if "min" in limits and "max" in limits and limits["min"] > limits["max"]:
         raise GateError(f"{source}: {path}: min {raw['min']} is above max {raw['max']}")
@@ -124,6 +169,7 @@ def parse_rule(path, raw, source="gate.yaml"):
         limits.get("min"),
         limits.get("max"),
         level,
+        references,
     )
 
 

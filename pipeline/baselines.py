@@ -2,30 +2,20 @@
 
 They depend on the split alone, so the split stage computes them once (it has scikit-learn
 loaded already) and the evaluate stage merges them into each metrics file: an edit of the
-model reruns neither the fits nor scikit-learn's import. scikit-learn is imported inside the
-functions that fit, so that evaluate can use ``regression_scores`` without it.
+model reruns neither the fits nor scikit-learn's import. They are scored by pipeline.scores,
+the model's own scores, so a baseline and the model are compared on the same definitions.
+scikit-learn is imported inside the functions that fit.
 """
 
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline import tables
+from pipeline import scores, tables
 from pipeline.tasks import Task
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def regression_scores(prefix: str, predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
-    """MSE, MAE and R² of predictions, named <prefix>_mse, _mae and _r2."""
-    residual = actual - predicted
-    total = np.sum((actual - actual.mean()) ** 2)
-    return {
-        f"{prefix}_mse": float(np.mean(residual**2)),
-        f"{prefix}_mae": float(np.mean(np.abs(residual))),
-        f"{prefix}_r2": float(1.0 - np.sum(residual**2) / total) if total > 0 else 0.0,
-    }
 
 
 def standardized(estimator):
@@ -36,67 +26,62 @@ def standardized(estimator):
     return make_pipeline(StandardScaler(), estimator)
 
 
-def synthetic_classification(train: "pd.DataFrame", test: "pd.DataFrame") -> dict[str, float]:
-    """The Bayes rule (the labels of the true centres) and unregularised logistic regression:
-    the limits of the synthetic blobs."""
+def logistic_regression(table: bool):
+    """A table's: scikit-learn's defaults on standardized features, as a user would run it; the
+    synthetic blobs': unregularised on their raw features, their linear limit."""
     from sklearn.linear_model import LogisticRegression
 
-    y_test = test["y"].to_numpy()
-    logreg = LogisticRegression(C=np.inf, max_iter=1000)  # C=inf: no regularisation
-    logreg.fit(tables.features(train), train["y"].to_numpy())
-    return {
-        "bayes_accuracy": float(np.mean(y_test == test["y_oracle"].to_numpy())),
-        "logreg_accuracy": logreg.score(tables.features(test), y_test),
+    if table:
+        return standardized(LogisticRegression(max_iter=1000))
+    return LogisticRegression(C=np.inf, max_iter=1000)  # C=inf: no regularisation
+
+
+def classification_baselines(
+    train: "pd.DataFrame", test: "pd.DataFrame", table: bool
+) -> dict[str, float]:
+    """The train split's majority class and a logistic regression (with ROC AUC for two
+    classes); for the synthetic blobs, the Bayes rule (the labels of the true centres) too."""
+    X_train, y_train = tables.features(train), train["y"].to_numpy()
+    X_test, y_test = tables.features(test), test["y"].to_numpy()
+    majority = np.full(len(y_test), np.bincount(y_train).argmax())
+    logreg = logistic_regression(table).fit(X_train, y_train)
+    # The probability of the second class, as the model's ROC AUC uses.
+    score = logreg.predict_proba(X_test)[:, 1] if tables.n_classes(test) == 2 else None
+    found = {
+        **scores.classification_scores("majority", y_test, majority),
+        **scores.classification_scores("logreg", y_test, logreg.predict(X_test), score),
     }
+    if table:  # a table has no known Bayes rule: no limit is invented
+        return found
+    return found | scores.classification_scores("bayes", y_test, test["y_oracle"].to_numpy())
 
 
-def synthetic_regression(train: "pd.DataFrame", test: "pd.DataFrame") -> dict[str, float]:
-    """The mean squared error of the noise-free function: the noise floor."""
-    y_test = test["y"].to_numpy()
-    return {"noise_floor_mse": float(np.mean((y_test - test["y_oracle"].to_numpy()) ** 2))}
-
-
-def table_classification(train: "pd.DataFrame", test: "pd.DataFrame") -> dict[str, float]:
-    """scikit-learn's logistic regression (its defaults, on standardized features, as a user
-    would run it) and the majority class. A table has no known Bayes rule: no limit."""
-    from sklearn.linear_model import LogisticRegression
-
-    y_train, y_test = train["y"].to_numpy(), test["y"].to_numpy()
-    logreg = standardized(LogisticRegression(max_iter=1000))
-    logreg.fit(tables.features(train), y_train)
-    majority = np.bincount(y_train).argmax()
-    return {
-        "logreg_accuracy": logreg.score(tables.features(test), y_test),
-        "majority_accuracy": float(np.mean(y_test == majority)),
-    }
-
-
-def table_regression(train: "pd.DataFrame", test: "pd.DataFrame") -> dict[str, float]:
-    """MSE, MAE and R² of scikit-learn's linear regression (standardized features) and of the
-    train mean."""
+def regression_baselines(
+    train: "pd.DataFrame", test: "pd.DataFrame", table: bool
+) -> dict[str, float]:
+    """Linear regression (standardized features) and the train mean; for the notebook's curve,
+    the noise floor (the MSE of the noise-free function) too."""
     from sklearn.linear_model import LinearRegression
 
     y_test = test["y"].to_numpy()
     linreg = standardized(LinearRegression())
     linreg.fit(tables.features(train), train["y"].to_numpy())
     mean = np.full(len(y_test), train["y"].mean())
-    return {
-        **regression_scores("linreg", linreg.predict(tables.features(test)), y_test),
-        **regression_scores("mean", mean, y_test),
+    found = {
+        **scores.regression_scores("linreg", y_test, linreg.predict(tables.features(test))),
+        **scores.regression_scores("mean", y_test, mean),
     }
-
-
-# Per kind of data (a user's table or not) and task.
-BASELINES = {
-    (False, Task.CLASSIFICATION): synthetic_classification,
-    (False, Task.REGRESSION): synthetic_regression,
-    (True, Task.CLASSIFICATION): table_classification,
-    (True, Task.REGRESSION): table_regression,
-}
+    if table:
+        return found
+    return found | {
+        "noise_floor_mse": scores.mean_squared_error(y_test, test["y_oracle"].to_numpy())
+    }
 
 
 def baselines_of(
     train: "pd.DataFrame", test: "pd.DataFrame", task: Task, table: bool
 ) -> dict[str, float]:
-    """The limits and baselines of a split (BASELINES)."""
-    return BASELINES[(table, task)](train, test)
+    """The limits and baselines of a split, for a user's table or the synthetic data."""
+    if task == Task.CLASSIFICATION:
+        return classification_baselines(train, test, table)
+    return regression_baselines(train, test, table)

@@ -35,8 +35,19 @@ def scores(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
 
 
 def activate(weights: dict[str, Any], scores_z: np.ndarray) -> np.ndarray:
-    """The output activation applied to the scores z: class probabilities, or the prediction."""
-    return ACTIVATIONS[weights["output_activation"]](scores_z)
+    """The output activation applied to the scores z: class probabilities, or the prediction
+    (in the target's units: see unstandardize_target)."""
+    return unstandardize_target(weights, ACTIVATIONS[weights["output_activation"]](scores_z))
+
+
+def unstandardize_target(weights: dict[str, Any], outputs: np.ndarray) -> np.ndarray:
+    """A standardized target's prediction back in the target's units, as Keras' Rescaling layer
+    computes it (output * scale + mean, in float32); the outputs as they are without one."""
+    if "unstandardize_target" not in weights:
+        return outputs
+    layer = weights["unstandardize_target"]
+    scale, mean = np.float32(layer["scale"]), np.float32(layer["mean"])
+    return np.asarray(outputs, dtype=np.float32) * scale + mean
 
 
 def predict(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
@@ -67,6 +78,8 @@ def read_weights(path: StrPath) -> dict[str, Any]:
             raise ValueError("no layers or unknown output activation")
         if "standardize" in weights:
             _check_standardize(weights["standardize"], len(weights["layers"][0]["kernel"]))
+        if "unstandardize_target" in weights:
+            _check_unstandardize_target(weights["unstandardize_target"])
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(
             f"{path}: not a weights file written by the train stage ({error})"
@@ -83,6 +96,12 @@ def _check_standardize(layer: dict[str, Any], n_inputs: int) -> None:
         raise ValueError("non-finite standardize values")
     if not float(layer["epsilon"]) > 0:
         raise ValueError("standardize epsilon must be > 0")
+
+
+def _check_unstandardize_target(layer: dict[str, Any]) -> None:
+    mean, scale = float(layer["mean"]), float(layer["scale"])
+    if not (np.isfinite(mean) and np.isfinite(scale) and scale > 0):
+        raise ValueError("unstandardize_target needs a finite mean and a finite scale > 0")
 
 
 def check_fits(weights: dict[str, Any], X: np.ndarray, path: StrPath) -> None:

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 LOSSES = {Task.CLASSIFICATION: "categorical_crossentropy", Task.REGRESSION: "mean_squared_error"}
 KERAS_METRICS = {Task.CLASSIFICATION: ["accuracy"], Task.REGRESSION: []}
 STANDARDIZE = "standardize"  # the Normalization layer's name
+UNSTANDARDIZE_TARGET = "unstandardize_target"  # the Rescaling layer's name
+# A training still falling by more than this share of its loss over its last tenth of epochs
+# has not converged (said in one line, with the key to change).
+STILL_FALLING = 0.01
 # Inside a .keras zip, what changes from one save to the next while the model does not.
 _FIXED_DATE_SAVED = "1980-01-01@00:00:00"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -43,9 +47,12 @@ def build_model(
     model_settings: "settings.Model",
     *,
     X_train: np.ndarray | None = None,
+    y_train: np.ndarray | None = None,
 ) -> keras.Sequential:
     """Standardization if asked (a Normalization layer adapted on X_train), hidden Dense layers,
-    then the scores z = W.x + b ("wx_b"), then the output activation.
+    then the scores z = W.x + b ("wx_b"), then the output activation; with
+    ``standardize_target``, a Rescaling layer last that turns the output into the target's units
+    (y_train's mean and spread).
 
     With ``preprocessing: none`` and ``hidden_units: []`` this is the notebook's linear softmax
     classifier.
@@ -64,7 +71,26 @@ def build_model(
         )
     model.add(keras.layers.Dense(n_outputs, name="wx_b"))
     model.add(keras.layers.Activation(model_settings.output_activation, name="output"))
+    if model_settings.standardize_target:
+        mean, scale = target_scaling(y_train)
+        model.add(keras.layers.Rescaling(scale=scale, offset=mean, name=UNSTANDARDIZE_TARGET))
     return model
+
+
+def target_scaling(y_train: np.ndarray) -> tuple[float, float]:
+    """The train split's target mean and standard deviation (1 for a constant target), as the
+    float32 values the Rescaling layer computes with, so the NumPy forward pass uses the same."""
+    y = np.asarray(y_train, dtype=np.float64)
+    mean, spread = np.float32(np.mean(y)), np.float32(np.std(y))
+    return float(mean), float(spread) if spread > 0 else 1.0
+
+
+def target_loss_weight(model: keras.Model) -> float | None:
+    """1 / spread² for a standardized target (None without one): the loss is then the MSE in
+    standard deviations, so the gradients, and the steps a table's defaults make, are the same
+    whether the target is in the millions or the millionths (1 = predicting the mean)."""
+    rescaling = [layer for layer in model.layers if layer.name == UNSTANDARDIZE_TARGET]
+    return 1.0 / rescaling[0].scale ** 2 if rescaling else None
 
 
 def compile_model(
@@ -84,6 +110,7 @@ def compile_model(
     model.compile(
         optimizer=optimizer,
         loss=LOSSES[task],
+        loss_weights=target_loss_weight(model),
         metrics=KERAS_METRICS[task],
         steps_per_execution=steps_per_epoch,
     )
@@ -110,7 +137,9 @@ def train_model(
     keras.utils.set_random_seed(train_settings.seed)
     tf.config.experimental.enable_op_determinism()
     steps_per_epoch = math.ceil(len(X_train) / train_settings.batch_size)
-    model = build_model(X_train.shape[1], Y_train.shape[1], model_settings, X_train=X_train)
+    model = build_model(
+        X_train.shape[1], Y_train.shape[1], model_settings, X_train=X_train, y_train=Y_train
+    )
     compile_model(model, task, train_settings, steps_per_epoch)
     history = model.fit(
         X_train,
@@ -137,6 +166,18 @@ def train_model(
             f"learning_rate={train_settings.learning_rate}; try a smaller learning rate"
         )
     return model
+
+
+def still_falling(losses: list[float]) -> tuple[float, int] | None:
+    """How much the loss fell over the last tenth of the epochs (at least one), as a share of
+    its value there, and over how many epochs, when that share is more than STILL_FALLING: a
+    training that has not converged. None otherwise, and for a single epoch."""
+    if len(losses) < 2:
+        return None
+    back = max(1, len(losses) // 10)
+    before = losses[-1 - back]
+    fall = (before - losses[-1]) / before if before > 0 else 0.0
+    return (fall, back) if fall > STILL_FALLING else None
 
 
 def save_model(model: keras.Model, path: StrPath) -> None:
@@ -200,6 +241,7 @@ def export_weights(model: keras.Model) -> dict[str, Any]:
     """The Dense layers' kernels, biases and activations as plain lists, for NumPy inference."""
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     standardize = [layer for layer in model.layers if layer.name == STANDARDIZE]
+    output = model.get_layer("output")
     exported = {
         "layers": [
             {
@@ -210,8 +252,12 @@ def export_weights(model: keras.Model) -> dict[str, Any]:
             }
             for layer in dense
         ],
-        "output_activation": keras.activations.serialize(model.layers[-1].activation),
+        "output_activation": keras.activations.serialize(output.activation),
     }
+    rescaling = [layer for layer in model.layers if layer.name == UNSTANDARDIZE_TARGET]
+    if rescaling:  # y -> output * scale + offset, in float32, as the layer computes
+        layer = rescaling[0]
+        exported[UNSTANDARDIZE_TARGET] = {"mean": layer.offset, "scale": layer.scale}
     if standardize:  # x -> (x - mean) / max(sqrt(variance), epsilon), as the layer computes
         exported[STANDARDIZE] = {
             "mean": np.asarray(standardize[0].mean).ravel().tolist(),

@@ -213,6 +213,11 @@ def _target_problems(y: pd.Series, target: str, task: Task) -> list[str]:
         values = pd.to_numeric(y).to_numpy(dtype=float)
         if np.isinf(values).any():
             return [f"column {target!r}: infinite value at {_rows(np.isinf(values))}"]
+        distinct = np.unique(values[~np.isnan(values)])
+        if len(distinct) == 1:
+            return [
+                f"column {target!r}: one value ({distinct[0]:g}) in every row, nothing to learn"
+            ]
         return []
     counts = y.astype(str).value_counts()
     if len(counts) < 2:

@@ -44,8 +44,16 @@ def _explain_prediction(
     weights: dict[str, Any], scores_z: np.ndarray, target: float
 ) -> dict[str, Any]:
     prediction = float(inference.activate(weights, scores_z)[0, 0])
+    scaling = weights.get("unstandardize_target")
+    unscaled = (
+        {"output": float(activations.ACTIVATIONS[weights["output_activation"]](scores_z)[0, 0])}
+        | {"target_mean": scaling["mean"], "target_scale": scaling["scale"]}
+        if scaling
+        else {}
+    )
     return {
         "scores": [float(scores_z[0, 0])],
+        **unscaled,
         "prediction": prediction,
         "target": float(target),
         "squared_error": (prediction - float(target)) ** 2,
@@ -84,12 +92,27 @@ def worked_example_markdown(
             ("loss = -log p_true", f"{example['loss']:.4f}"),
         ]
     else:
-        rows += [
-            ("z = w.x + b", f"{example['scores'][0]:.4f}"),
-            (f"prediction = {output_activation}(z)", f"{example['prediction']:.4f}"),
-            ("target y", f"{example['target']:.4f}"),
-            ("squared error", f"{example['squared_error']:.6f}"),
-        ]
+        rows.append(("z = w.x + b", f"{example['scores'][0]:.4f}"))
+        if "target_mean" in example:  # the model learnt the target standardized: any scale
+            rows += [
+                (
+                    f"output = {output_activation}(z), in standard deviations",
+                    f"{example['output']:.4f}",
+                ),
+                (
+                    f"prediction = {example['target_mean']:.6g} + {example['target_scale']:.6g} "
+                    "x output (the train target's mean and spread)",
+                    f"{example['prediction']:.6g}",
+                ),
+                ("target y", f"{example['target']:.6g}"),
+                ("squared error", f"{example['squared_error']:.6g}"),
+            ]
+        else:
+            rows += [
+                (f"prediction = {output_activation}(z)", f"{example['prediction']:.4f}"),
+                ("target y", f"{example['target']:.4f}"),
+                ("squared error", f"{example['squared_error']:.6f}"),
+            ]
     lines = [
         f"# {name}: worked example on the trained model",
         "",

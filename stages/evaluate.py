@@ -4,56 +4,87 @@ from stages.startup import prepare_process
 
 prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
 
+import sys
+
 import numpy as np
 import pandas as pd
 
-from pipeline import baselines, inference, tables, worked_example
+from pipeline import inference, scores, tables, worked_example
 from pipeline.files import read_json, write_atomic, write_json, write_text
-from pipeline.settings import Experiment, read_stage_settings
+from pipeline.settings import read_stage_settings
 from pipeline.tasks import Task
 from stages import cli
 
 SIGNIFICANT_DIGITS = 6  # metrics files stay readable in diffs
 
 
-def round_metrics(metrics: dict[str, float]) -> dict[str, float]:
-    return {name: float(f"{value:.{SIGNIFICANT_DIGITS}g}") for name, value in metrics.items()}
-
-
-def classification_metrics(points: pd.DataFrame) -> dict[str, float]:
-    """Accuracy and mean loss of the model, from its per-point results."""
+def round_metrics(metrics: dict) -> dict:
+    """Each value, nested ones too, to SIGNIFICANT_DIGITS significant digits."""
     return {
-        "test_accuracy": float(np.mean(points["actual"] == points["predicted"])),
+        name: round_metrics(value)
+        if isinstance(value, dict)
+        else float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+        for name, value in metrics.items()
+    }
+
+
+def class_labels(schema: tables.Schema, n_classes: int) -> list:
+    """The classes as the per-point results name them: a table's names, else 0..n_classes-1."""
+    return list(schema.classes) if schema.from_file else list(range(n_classes))
+
+
+def classification_metrics(
+    points: pd.DataFrame, probabilities: np.ndarray, labels: list
+) -> dict[str, float | dict[str, float]]:
+    """The model's scores (pipeline.scores, each class's by its name) and mean loss, from its
+    per-point results; ROC AUC of two classes scores the second class's probability."""
+    actual = pd.Categorical(points["actual"], categories=labels).codes
+    predicted = pd.Categorical(points["predicted"], categories=labels).codes
+    score = probabilities[:, 1] if len(labels) == 2 else None
+    return {
+        **scores.classification_scores("test", actual, predicted, score),
         "test_loss": float(points["loss"].mean()),
+        **scores.per_class_scores("test", actual, predicted, [str(label) for label in labels]),
     }
 
 
 def regression_metrics(points: pd.DataFrame) -> dict[str, float]:
-    """Mean squared error of the model (the notebook's metric)."""
-    return {"test_mse": float(points["squared_error"].mean())}
+    """The model's MSE, RMSE, MAE and R², from its per-point results."""
+    actual, predicted = points["actual"].to_numpy(), points["predicted"].to_numpy()
+    return scores.regression_scores("test", actual, predicted)
 
 
-def table_regression_metrics(points: pd.DataFrame) -> dict[str, float]:
-    """MSE, MAE and R² of the model."""
-    return baselines.regression_scores(
-        "test", points["predicted"].to_numpy(), points["actual"].to_numpy()
-    )
-
-
-# The model's own metrics, per kind of data (a user's table or not) and task.
-METRICS = {
-    (False, Task.CLASSIFICATION): classification_metrics,
-    (False, Task.REGRESSION): regression_metrics,
-    (True, Task.CLASSIFICATION): classification_metrics,
-    (True, Task.REGRESSION): table_regression_metrics,
-}
-
-
-def metrics_of(experiment: Experiment, points: pd.DataFrame, limits: dict) -> dict[str, float]:
-    """The model's metrics (METRICS) beside its split's limits and baselines (written by the
-    split stage: pipeline.baselines), rounded."""
-    own = METRICS[(experiment.table, experiment.task)](points)
+def metrics_of(
+    task: Task, points: pd.DataFrame, outputs: np.ndarray, schema: tables.Schema, limits: dict
+) -> dict:
+    """The model's metrics beside its split's limits and baselines (written by the split stage:
+    pipeline.baselines), rounded."""
+    if task == Task.CLASSIFICATION:
+        own = classification_metrics(points, outputs, class_labels(schema, outputs.shape[1]))
+    else:
+        own = regression_metrics(points)
     return round_metrics(own | limits)
+
+
+def naive_warning(name: str, task: Task, metrics: dict) -> str | None:
+    """One line when the model scores no better on the test split than the naive baseline (the
+    train split's most common class, or its mean); None otherwise, or without that baseline."""
+    if task == Task.CLASSIFICATION:
+        model, naive = metrics["test_accuracy"], metrics.get("majority_accuracy")
+        if naive is None or model > naive:
+            return None
+        return (
+            f"warning: {name}: test_accuracy {model:g} is no better than always predicting the "
+            f"train split's most common class (majority_accuracy {naive:g}); the gate fails it"
+        )
+    model, naive = metrics["test_mse"], metrics.get("mean_mse")
+    if naive is None or model < naive:
+        return None
+    return (
+        f"warning: {name}: test_mse {model:g} (test_r2 {metrics['test_r2']:g}) is no better "
+        f"than predicting the train mean (mean_mse {naive:g}, mean_r2 {metrics['mean_r2']:g}); "
+        f"the gate fails it"
+    )
 
 
 def classification_points(
@@ -118,7 +149,7 @@ def main() -> None:
     scores_z = inference.scores(weights, tables.features(test))
     outputs = inference.activate(weights, scores_z)
     points = points_table(scores_z, outputs, test, experiment.task, schema)
-    metrics = metrics_of(experiment, points, read_json(args.baselines))
+    metrics = metrics_of(experiment.task, points, outputs, schema, read_json(args.baselines))
     write_json(args.metrics, metrics)
     write_atomic(args.points, lambda tmp: points.to_csv(tmp, index=False))
     # The text's worked example, on the first test point.
@@ -130,6 +161,9 @@ def main() -> None:
     )
     write_text(args.worked_example, markdown)
     print(f"{experiment.name}: {metrics}")
+    warning = naive_warning(experiment.name, experiment.task, metrics)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -211,6 +211,8 @@ def figure_table_weights(weights: dict[str, Any], schema: tables.Schema, name: s
     drawing.draw_heatmap(ax_w, W, list(schema.features), outputs, "learned W (one row per feature)")
     drawing.draw_heatmap(ax_b, b, ["b"], outputs, "learned b")
     on = "standardized features" if standardized else "features as in the file"
+    if "unstandardize_target" in weights:
+        on += f", in standard deviations of {schema.target}"
     fig.suptitle(f"{name}: anatomy of a linear model (weights on the {on})")
     return fig
 

@@ -5,6 +5,7 @@ from stages.startup import prepare_process
 
 prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
 
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
 from pipeline import baselines, tables
+from pipeline.errors import InputError
 from pipeline.files import write_json
 from pipeline.settings import Split, read_stage_settings
 from pipeline.tasks import Task
@@ -53,6 +55,29 @@ def split_table(
     return with_onehot(train, n_classes), with_onehot(test, n_classes)
 
 
+def check_split(
+    train: "pd.DataFrame", test: "pd.DataFrame", task: Task, name: str, classes=None
+) -> list[str]:
+    """A regression whose train side has one target value stops here (nothing to learn, and no
+    spread to standardize by). Returns the warnings: each class that only the test side has
+    (the model never sees it)."""
+    split = f"experiments.{name}.split"
+    if task == Task.REGRESSION:
+        values = train["y"].unique()
+        if len(values) < 2:
+            raise InputError(
+                f"{split}: the train split's target has one value ({values[0]:g}): nothing to "
+                f"learn; a larger test_size or another random_state, or more varied data"
+            )
+        return []
+    unseen = sorted(set(test["y"].unique()) - set(train["y"].unique()))
+    return [
+        f"warning: {name}: class {classes[label] if classes else str(label)!r} is only in the "
+        f"test split: the model never learns it; set {split}.stratify: true"
+        for label in unseen
+    ]
+
+
 def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "data", "train", "test", "baselines")
     experiment = read_stage_settings(args.settings, "split")
@@ -60,6 +85,8 @@ def main() -> None:
     schema = tables.read_schema(args.data, table)
     n_classes = len(schema.classes) if schema.classes else None
     train, test = split_table(table, experiment.split, experiment.task, n_classes)
+    for warning in check_split(train, test, experiment.task, experiment.name, schema.classes):
+        print(warning, file=sys.stderr)
     stored = schema if schema.from_file else None
     tables.write_table(train.reset_index(drop=True), args.train, stored)
     tables.write_table(test.reset_index(drop=True), args.test, stored)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import tables
 from pipeline.files import write_json
-from pipeline.settings import read_stage_settings
+from pipeline.settings import Experiment, read_stage_settings
 from pipeline.tasks import Task
 from stages import cli
 
@@ -43,6 +43,20 @@ def names(schema: tables.Schema) -> dict:
     }
 
 
+def not_converged(experiment: Experiment, falling: tuple[float, int] | None) -> str | None:
+    """One line saying that a training ended with its loss still falling (keras_model's
+    still_falling), and the key to change; None when it did not."""
+    if falling is None:
+        return None
+    fall, epochs = falling
+    key = f"experiments.{experiment.name}.train.epochs"
+    return (
+        f"warning: {experiment.name}: the training loss still fell {fall:.1%} over its last "
+        f"{epochs} epoch{'s' if epochs > 1 else ''}: not converged; more {key} "
+        f"(now {experiment.train.epochs}) or a larger learning rate may fit better"
+    )
+
+
 def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "train", "test", "model", "weights", "history")
     experiment = read_stage_settings(args.settings, "train")
@@ -66,6 +80,9 @@ def main() -> None:
         history_path=args.history,
         progress=progress.progress_callback(experiment.name, experiment.train.epochs, sys.stderr),
     )
+    warning = not_converged(experiment, keras_model.still_falling(model.history.history["loss"]))
+    if warning:
+        print(warning, file=sys.stderr)
     keras_model.save_model(model, args.model)
     write_json(args.weights, keras_model.export_weights(model) | names(schema))
 

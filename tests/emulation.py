@@ -25,9 +25,10 @@ from tools.workspace import set_params, without_kernel_caps
 QEMU = shutil.which("qemu-x86_64")
 # Small, and with a hidden layer so that the matrix products have more than two terms to add.
 EXPERIMENTS = {"blobs4": {**SMALL, "model.hidden_units": [8]}, "regression": SMALL}
-# A table of a user's (scikit-learn's iris as a CSV, through make experiment's code): the ingest
-# stage and the standardization layer, on every CPU too.
-TABLE = "iris"
+# Tables of a user's (scikit-learn's iris and diabetes as CSVs, through make experiment's code):
+# the ingest stage, the standardization layer and a regression's target put back in its own
+# units (the Rescaling layer, and its float32 arithmetic in NumPy), on every CPU too.
+TABLES = {"iris": "species", "diabetes": "progression"}
 TABLE_CHANGES = {"train.epochs": 3}
 
 
@@ -50,12 +51,13 @@ def native(tmp_path_factory):
     repo.mkdir()
     copy_project(repo)
     use_experiments(repo, EXPERIMENTS)  # the notebook's, whatever params.yaml holds now
-    add_table(repo, tmp_path_factory.mktemp("table") / f"{TABLE}.csv")
+    for table, target in TABLES.items():
+        add_table(repo, tmp_path_factory.mktemp("table") / f"{table}.csv", table, target)
     set_params(
         repo,
         {
             f"experiments.{name}.{key}": value
-            for name, changes in {**EXPERIMENTS, TABLE: TABLE_CHANGES}.items()
+            for name, changes in {**EXPERIMENTS, **dict.fromkeys(TABLES, TABLE_CHANGES)}.items()
             for key, value in changes.items()
         },
     )
@@ -63,17 +65,17 @@ def native(tmp_path_factory):
     return repo
 
 
-def add_table(repo, csv_path):
-    """The table experiment, added as make experiment adds one."""
+def add_table(repo, csv_path, table, target):
+    """A table experiment, added as make experiment adds one."""
     from stages.example import example_table
     from tools.experiment import add_experiment
 
-    example_table(TABLE).to_csv(csv_path, index=False)
+    example_table(table).to_csv(csv_path, index=False)
     env = dvc_env()
     old_path = os.environ["PATH"]
     os.environ["PATH"] = env["PATH"]  # add_experiment runs `dvc add`
     try:
-        add_experiment(TABLE, csv_path, "species", None, repo)
+        add_experiment(table, csv_path, target, None, repo)
     finally:
         os.environ["PATH"] = old_path
 
@@ -134,7 +136,7 @@ def assert_same_bytes(native_repo, tmp_path, model):
     assert len(paths) > 20 and differ == [], f"{model}: these outputs differ: {differ}"
 
 
-def run_emulated(native_repo, tmp_path, model, experiments=(*EXPERIMENTS, TABLE)):
+def run_emulated(native_repo, tmp_path, model, experiments=(*EXPERIMENTS, *TABLES)):
     """Run the experiments' stages from scratch under ``qemu-x86_64 -cpu model``.
 
     Returns the copy they ran in and the paths of the files they wrote.

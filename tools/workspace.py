@@ -110,12 +110,13 @@ def set_params(repo: str | Path, changes: dict[str, Any], new_keys: bool = False
 
 
 def _table_outs(pipeline: dict) -> list[str]:
-    """The files of tables that a stage of dvc.yaml writes (the example stage's)."""
+    """The files of tables that a stage of dvc.yaml writes: the example stage's, one per item
+    of its foreach (dataset -> file)."""
     return [
-        out
+        str(path)
         for stage in pipeline["stages"].values()
-        for out in stage.get("outs", [])
-        if isinstance(out, str) and out.startswith("data/tables/")
+        if isinstance(stage.get("foreach"), dict)
+        for path in stage["foreach"].values()
     ]
 
 
@@ -148,16 +149,14 @@ def drop_from_pipeline(repo: str | Path, dropped: Iterable[str]) -> None:
             for name in [n for n in entry.get("tables") or {} if n in dropped]:
                 del entry["tables"][name]
             tables.update(entry.get("tables") or {})
+        unread = {*_table_outs(pipeline)} - {*tables.values()}
         for stage_name, stage in list(pipeline["stages"].items()):
-            outs = {
-                out if isinstance(out, str) else next(iter(out)) for out in stage.get("outs", [])
-            }
-            if (
-                outs
-                and "foreach" not in stage
-                and outs <= {*_table_outs(pipeline)} - {*tables.values()}
-            ):
-                del pipeline["stages"][stage_name]
+            foreach = stage.get("foreach")
+            if isinstance(foreach, dict):  # the example stage: dataset -> the table it writes
+                for key in [key for key, path in foreach.items() if path in unread]:
+                    del foreach[key]
+                if not foreach:
+                    del pipeline["stages"][stage_name]
         for index in reversed(range(len(pipeline["plots"]))):
             if next(iter(pipeline["plots"][index])).split(" ")[0] in dropped:
                 del pipeline["plots"][index]

@@ -219,7 +219,7 @@ def test_a_real_regression_fails_and_the_report_says_which_and_why(project):
         (
             GATE_YAML.replace("  acc: {better: higher, min: 0.5}", "  accuracy: {better: higher}"),
             "bad.yaml: big.accuracy: no limit; give at least one of max_drop, max_drop_pct, "
-            "min, max, significant_at",
+            "min, max, beats, within, within_pct, significant_at",
         ),
         (
             GATE_YAML.replace("big:\n  acc:", "big:\n  accu:"),

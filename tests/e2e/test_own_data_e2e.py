@@ -34,23 +34,22 @@ def test_a_csv_of_your_own_from_make_experiment_to_make_predict(tmp_path):
         repo, "tools.experiment", "--name", "wine", "--data", str(wine), "--target", "cultivar"
     )
     assert added.stdout.splitlines()[0] == (
-        "wine: classification (the target 'cultivar' holds text labels); "
-        "data/tables/wine.csv is tracked by DVC"
+        "wine: classification (the target 'cultivar' holds text labels; TASK=regression for a "
+        "regression); data/tables/wine.csv is tracked by DVC"
     )
 
-    # make experiment's own defaults (Adam at 0.01 for about 3000 steps).
+    # make experiment's own defaults (Adam at 0.01 for about 1000 steps).
     output = run(["dvc", "repro", "plot@wine"], repo).stdout
     assert ran_stages(output) == ["code"] + [
         f"{stage}@wine" for stage in ("evaluate", "ingest", "plot", "split", "train")
     ] + ["validate"]
 
     metrics = json.loads((repo / "metrics" / "wine.json").read_text())
-    assert set(metrics) == {
-        "test_accuracy",
-        "test_loss",
-        "logreg_accuracy",
-        "majority_accuracy",
+    scored = ("accuracy", "balanced_accuracy", "macro_f1")
+    assert set(metrics) == {"test_loss", "test_precision", "test_recall"} | {
+        f"{who}_{score}" for who in ("test", "logreg", "majority") for score in scored
     }
+    assert sorted(metrics["test_recall"]) == ["class_0", "class_1", "class_2"]
     assert metrics["test_accuracy"] >= metrics["logreg_accuracy"] - 0.02, metrics
     assert metrics["majority_accuracy"] < 0.45 < metrics["test_accuracy"]  # 3 classes, 40% most
     for picture in ("predicted_classes", "anatomy"):
@@ -137,3 +136,68 @@ def test_a_csv_of_your_own_from_make_experiment_to_make_predict(tmp_path):
     assert (there / "models/wine/weights.json").read_bytes() == (
         repo / "models/wine/weights.json"
     ).read_bytes()
+
+
+def test_a_regression_table_in_its_own_units_and_a_model_worse_than_the_mean_fails(tmp_path):
+    """Issue #28: scikit-learn's diabetes table as the README walks through it (its target from
+    25 to 346) comes within 0.05 of linear regression's R²; trained into a model worse than
+    predicting the train mean, evaluate says so and the gate fails it in one line."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    copy_project(repo)
+    data = tmp_path / "diabetes.csv"
+    python(repo, "stages.example", "--dataset", "diabetes", "--out", str(data))
+    added = python(
+        repo, "tools.experiment", "--name", "sugar", "--data", str(data), "--target", "progression"
+    )
+    assert added.stdout.splitlines()[0] == (
+        "sugar: regression (the target 'progression' holds 214 distinct integers; "
+        "TASK=classification for a classification); data/tables/sugar.csv is tracked by DVC"
+    )
+    run(["dvc", "repro", "plot@sugar"], repo)
+    metrics = json.loads((repo / "metrics" / "sugar.json").read_text())
+    assert metrics["test_r2"] >= metrics["linreg_r2"] - 0.05, metrics
+    assert metrics["test_mse"] <= 1.05 * metrics["linreg_mse"], metrics
+    assert metrics["mean_r2"] < 0 < metrics["test_r2"]
+    assert metrics["test_rmse"] == pytest.approx(metrics["test_mse"] ** 0.5, rel=1e-5)
+
+    # make predict answers in the file's units, value for value as evaluate scored them.
+    points = pd.read_csv(repo / "metrics" / "sugar.points.csv")
+    test = pd.read_parquet(repo / "data" / "sugar" / "test.parquet")
+    schema = tables.read_schema(repo / "data" / "sugar" / "test.parquet", test)
+    rows = tmp_path / "rows.csv"
+    pd.DataFrame(tables.features(test), columns=list(schema.features)).to_csv(rows, index=False)
+    out = tmp_path / "predicted.csv"
+    weights = "models/sugar/weights.json"
+    python(repo, "stages.predict", "--weights", weights, "--rows", str(rows), "--out", str(out))
+    predicted = pd.read_csv(out)["predicted_progression"]
+    np.testing.assert_array_equal(predicted.to_numpy(), points["predicted"].to_numpy())
+    assert 25 < predicted.mean() < 346  # the target's units, not standard deviations
+
+    # Committed, then trained into a worse model: one epoch at a tiny learning rate.
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "sugar"], repo)
+    worse = [
+        "-S",
+        "experiments.sugar.train.epochs=1",
+        "-S",
+        "experiments.sugar.train.learning_rate=1e-5",
+    ]
+    trained = run(["dvc", "exp", "run", "--name", "worse", *worse, "plot@sugar"], repo)
+    warnings = [
+        line
+        for line in (trained.stdout + trained.stderr).splitlines()
+        if line.startswith("warning: sugar: test_mse")
+    ]
+    assert len(warnings) == 1 and "predicting the train mean" in warnings[0], trained.stderr
+    run(["dvc", "exp", "apply", "worse"], repo)
+    gate = subprocess.run(
+        [sys.executable, "-m", "gate", "--base", "HEAD", "--history", "0", "--report", "gate.md"],
+        cwd=repo,
+        env=pipeline_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    reasons = [line for line in gate.stdout.splitlines() if "sugar test_r2:" in line]
+    assert len(reasons) == 1 and "mean_r2" in reasons[0], gate.stdout

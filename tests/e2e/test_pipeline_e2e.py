@@ -35,11 +35,23 @@ def test_cold_run_runs_every_stage_and_writes_the_metrics(small_pipeline_templat
     metrics = metrics_of(repo)
     for name in ("blobs4", "blobs2"):
         values = metrics[f"metrics/{name}.json"]["data"]
-        assert set(values) == {"test_accuracy", "test_loss", "bayes_accuracy", "logreg_accuracy"}
+        scored = ("accuracy", "balanced_accuracy", "macro_f1")
+        expected = {"test_loss", "test_precision", "test_recall"} | {
+            f"{who}_{score}" for who in ("test", "bayes", "logreg", "majority") for score in scored
+        }
+        two_classes = {"test_roc_auc", "logreg_roc_auc"} if name == "blobs2" else set()
+        assert set(values) == expected | two_classes
+        classes = {"blobs4": ["0", "1", "2", "3"], "blobs2": ["0", "1"]}[name]
+        assert sorted(values["test_precision"]) == sorted(values["test_recall"]) == classes
         assert 0.25 <= values["test_accuracy"] <= 1 and values["test_loss"] > 0
         assert 0.8 <= values["bayes_accuracy"] <= 1  # 40 test points, well-separated blobs
     regression = metrics["metrics/regression.json"]["data"]
-    assert set(regression) == {"test_mse", "noise_floor_mse"}
+    assert set(regression) == {"noise_floor_mse"} | {
+        f"{who}_{score}"
+        for who in ("test", "linreg", "mean")
+        for score in ("mse", "rmse", "mae", "r2")
+    }
+    assert regression["test_rmse"] == pytest.approx(regression["test_mse"] ** 0.5, rel=1e-5)
     assert 0.001 < regression["noise_floor_mse"] < 0.03  # noise_std 0.1 on 40 points
     for name in ("blobs4", "blobs2"):
         for picture in ("decision_boundary", "predictions", "anatomy"):

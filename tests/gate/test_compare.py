@@ -290,7 +290,8 @@ def noise(change, p_value):
 
 
 def judged(test, metric="test_accuracy", base=0.93, new=0.92, better="higher", **raw):
-    """The row and failures for blobs4 test_accuracy 0.93 -> 0.92 (by default) under a rule."""
+    """The row and failures for blobs4 test_accuracy 0.93 -> 0.92 (by default) under a rule,
+    its references to blobs4's other metrics (bayes_accuracy 0.9275)."""
     return gate_compare.judge(
         "blobs4",
         metric,
@@ -298,6 +299,7 @@ def judged(test, metric="test_accuracy", base=0.93, new=0.92, better="higher", *
         new_value=new,
         rule=rule(better=better, **raw),
         base_name="HEAD",
+        metrics=BASE_METRICS["metrics/blobs4.json"],
         test=test,
     )
 
@@ -563,6 +565,7 @@ def test_a_metric_that_cannot_be_compared_is_one_failed_row_naming_each_problem(
         new_value=Gap.MISSING,
         rule=RULES["blobs4"]["test_accuracy"],
         base_name="HEAD",
+        metrics={},
     )
     verdict = "**FAIL**: not a number on HEAD; missing in the workspace"
     assert judged_row == gate_compare.Row("test_accuracy", "0.9", Gap.MISSING, "", verdict, True)
@@ -576,7 +579,13 @@ def test_a_metric_that_cannot_be_compared_is_one_failed_row_naming_each_problem(
 
 def test_an_ungated_row_is_not_failed_and_shows_its_change():
     judged_row, lines = gate_compare.judge(
-        "blobs4", "bayes_accuracy", base_value=0.5, new_value=0.4, rule=None, base_name="HEAD"
+        "blobs4",
+        "bayes_accuracy",
+        base_value=0.5,
+        new_value=0.4,
+        rule=None,
+        base_name="HEAD",
+        metrics={"bayes_accuracy": 0.4},
     )
     assert lines == []
     assert judged_row == gate_compare.Row(
@@ -779,3 +788,342 @@ def test_the_same_inputs_pair_and_other_inputs_do_not():
     assert gate_compare.same_test_points(
         *regression_sides(scored, scored, other), "regression", PROJECT
     ) == (False, "the data and split params differ")
+
+
+# --- references: beats, within, within_pct -----------------------------------------------------
+
+
+def lost(raw_rule, new, **metrics):
+    """The reasons ``new`` breaks a rule's references to ``metrics``, in the workspace."""
+    return gate_compare.reference_failures(
+        rule(**raw_rule), gate_rules.to_decimal(new), metrics, "workspace"
+    )
+
+
+@pytest.mark.parametrize(
+    "better, beating, reference, losing, reason",
+    [
+        (
+            "higher",
+            0.631580,
+            0.631579,
+            0.631578,
+            "not above ref 0.631579 (the reference is better by 0.000001)",
+        ),
+        ("lower", 0.0499, 0.05, 0.0501, "not below ref 0.05 (the reference is better by 0.0001)"),
+    ],
+)
+def test_beats_needs_strictly_better_in_either_direction(
+    better, beating, reference, losing, reason
+):
+    beats = {"better": better, "beats": "ref"}
+    assert lost(beats, beating, ref=reference) == []
+    side = "above" if better == "higher" else "below"
+    assert lost(beats, reference, ref=reference) == [f"not {side} ref {reference} (equal to it)"]
+    assert lost(beats, losing, ref=reference) == [reason]
+
+
+def test_a_model_worse_than_its_naive_baseline_says_by_how_much():
+    assert lost({"better": "higher", "beats": "mean_r2"}, -2.64, mean_r2=-0.0106) == [
+        "not above mean_r2 -0.0106 (the reference is better by 2.6294)"
+    ]
+    assert lost(
+        {"better": "lower", "beats": ["mean_mse", "linreg_mse"]}, 3, mean_mse=2.5, linreg_mse=4
+    ) == ["not below mean_mse 2.5 (the reference is better by 0.5)"]
+
+
+@pytest.mark.parametrize(
+    "raw_rule, reference, at_limit, past_limit, reason",
+    [
+        (
+            {"better": "higher", "within": {"ref": 0.05}},
+            0.972,
+            0.922,
+            0.921999,
+            "0.050001 below ref 0.972, more than within 0.05",
+        ),
+        (
+            {"better": "lower", "within": {"ref": 0.002}},
+            0.00862278,
+            0.01062278,
+            0.01062279,
+            "0.00200001 above ref 0.00862278, more than within 0.002",
+        ),
+        (
+            {"better": "higher", "within_pct": {"ref": 5}},
+            0.8,
+            0.76,
+            0.75999,
+            "5 % below ref 0.8, more than within_pct 5",
+        ),
+        (
+            {"better": "lower", "within_pct": {"ref": 50}},
+            0.00862278,
+            0.01293417,
+            0.01293418,
+            "50 % above ref 0.00862278, more than within_pct 50",
+        ),
+        (  # a negative reference (an R² worse than the mean's): the % is of its size
+            {"better": "higher", "within_pct": {"ref": 10}},
+            -0.5,
+            -0.55,
+            -0.5501,
+            "10 % below ref -0.5, more than within_pct 10",
+        ),
+    ],
+)
+def test_within_exactly_at_its_margin_passes_and_just_past_fails(
+    raw_rule, reference, at_limit, past_limit, reason
+):
+    assert lost(raw_rule, at_limit, ref=reference) == []
+    assert lost(raw_rule, past_limit, ref=reference) == [reason]
+
+
+def test_within_names_how_far_the_model_fell_behind():
+    within = {"better": "higher", "within": {"logreg_accuracy": 0.05}}
+    assert lost(within, 0.9, logreg_accuracy=0.972) == [
+        "0.072 below logreg_accuracy 0.972, more than within 0.05"
+    ]
+    within_pct = {"better": "lower", "within_pct": {"noise_floor_mse": 50}}
+    assert lost(within_pct, 0.0137, noise_floor_mse=0.00862278) == [
+        "58.9 % above noise_floor_mse 0.00862278, more than within_pct 50"
+    ]
+
+
+def test_a_model_better_than_its_reference_passes_every_reference_rule():
+    references = {"beats": "ref", "within": {"ref": 0}, "within_pct": {"ref": 0}}
+    assert lost({"better": "higher", **references}, 0.5, ref=-0.5) == []
+    assert lost({"better": "lower", **references}, -0.5, ref=0.5) == []
+    assert lost({"better": "higher", **references}, 0.1, ref=0) == []
+
+
+def test_within_pct_of_a_reference_of_zero_allows_no_worsening():
+    within_pct = {"better": "lower", "within_pct": {"ref": 50}}
+    assert lost(within_pct, 0, ref=0) == []
+    assert lost(within_pct, 0.001, ref=0) == ["0.001 above ref 0, more than within_pct 50"]
+
+
+def test_every_reference_is_checked_and_each_broken_one_is_a_reason():
+    raw_rule = {
+        "better": "higher",
+        "beats": ["gone", "mean_r2"],
+        "within": {"linreg_r2": 0.05, "text": 0.1},
+        "within_pct": {"linreg_r2": 1},
+    }
+    assert lost(raw_rule, 0.4, mean_r2=0, linreg_r2=0.5, text="0.5") == [
+        "cannot compare with gone: missing in the workspace",
+        "0.1 below linreg_r2 0.5, more than within 0.05",
+        "cannot compare with text: not a number in the workspace",
+        "20 % below linreg_r2 0.5, more than within_pct 1",
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        (float("nan"), "NaN in the workspace"),
+        (float("-inf"), "-inf in the workspace"),
+        (True, "not a number in the workspace"),
+        ("0.5", "not a number in the workspace"),
+    ],
+)
+def test_a_reference_that_is_not_a_finite_number_fails_the_rule_naming_it(value, problem):
+    assert lost({"better": "higher", "beats": "ref"}, 0.9, ref=value) == [
+        f"cannot compare with ref: {problem}"
+    ]
+
+
+def test_a_reference_is_read_on_the_side_it_names():
+    failures = gate_compare.reference_failures(
+        rule(better="higher", beats="ref"), Decimal("0.5"), {}, "v2"
+    )
+    assert failures == ["cannot compare with ref: missing on v2"]
+
+
+def test_significant_at_never_waives_a_reference():
+    verdict, failures = judged(
+        WITHIN_NOISE, max_drop=0.005, significant_at=0.05, within={"bayes_accuracy": 0.005}
+    )
+    assert verdict.failed
+    assert verdict.verdict == "**FAIL**: 0.0075 below bayes_accuracy 0.9275, more than within 0.005"
+    assert failures == [
+        "blobs4 test_accuracy: 0.93 (HEAD) -> 0.92 (workspace): 0.0075 below bayes_accuracy "
+        "0.9275, more than within 0.005 [rule: better higher, max_drop 0.005, within 0.005 of "
+        "bayes_accuracy, significant_at 0.05; within noise, p 0.3]"
+    ]
+
+
+def test_limits_fail_in_order_tolerances_then_min_max_then_references():
+    verdict, failures = judged(None, max_drop=0.005, min=0.925, beats="bayes_accuracy")
+    assert verdict.verdict == (
+        "**FAIL**: dropped by 0.01, more than max_drop 0.005; below min 0.925; "
+        "not above bayes_accuracy 0.9275 (the reference is better by 0.0075)"
+    )
+    assert len(failures) == 3
+
+
+def test_a_passing_reference_is_shown_in_the_verdict():
+    verdict, failures = judged(None, new=0.93, beats="bayes_accuracy", within={"bayes_accuracy": 0})
+    assert failures == []
+    assert verdict.verdict == "ok (beats bayes_accuracy, within 0 of bayes_accuracy)"
+
+
+DIABETES = {"test_r2": -2.64, "mean_r2": -0.0106, "linreg_r2": 0.45}
+DIABETES_RULES = dict(
+    RULES,
+    diabetes={"test_r2": rule(better="higher", beats="mean_r2", within={"linreg_r2": 0.05})},
+)
+
+
+def test_a_new_experiment_worse_than_its_naive_baseline_fails_with_the_reason():
+    files = dict(BASE_METRICS, **{"metrics/diabetes.json": DIABETES})
+    comparison = compare(
+        files, rules=DIABETES_RULES, experiments=("blobs4", "regression", "diabetes")
+    )
+    assert not comparison.passed
+    rule_text = "[rule: better higher, beats mean_r2, within 0.05 of linreg_r2]"
+    assert comparison.failures == [
+        f"diabetes test_r2: — (HEAD) -> -2.64 (workspace): not above mean_r2 -0.0106 "
+        f"(the reference is better by 2.6294) {rule_text}",
+        f"diabetes test_r2: — (HEAD) -> -2.64 (workspace): 3.09 below linreg_r2 0.45, "
+        f"more than within 0.05 {rule_text}",
+    ]
+    failed = row(comparison, "diabetes", "test_r2")
+    assert (failed.base, failed.failed) == (Gap.NO_EXPERIMENT, True)
+    assert row(comparison, "diabetes", "mean_r2").verdict == "not gated"
+
+
+def test_a_new_experiment_that_beats_its_baselines_passes_and_says_what_applied():
+    good = dict(DIABETES, test_r2=0.4)
+    files = dict(BASE_METRICS, **{"metrics/diabetes.json": good})
+    comparison = compare(
+        files, rules=DIABETES_RULES, experiments=("blobs4", "regression", "diabetes")
+    )
+    assert comparison.passed
+    assert row(comparison, "diabetes", "test_r2").verdict == (
+        "ok (beats mean_r2, within 0.05 of linreg_r2; no base value, so only min/max, beats "
+        "and within apply)"
+    )
+
+
+def test_a_new_metric_is_held_to_its_references_too():
+    rules = {"regression": {"test_mse": rule(better="lower", max=0.0125, beats="noise_floor_mse")}}
+    added = compare(BASE_METRICS, changed("metrics/regression.json", test_mse=None), rules=rules)
+    assert added.failures == [
+        "regression test_mse: missing (HEAD) -> 0.010961 (workspace): not below noise_floor_mse "
+        "0.00862278 (the reference is better by 0.00233822) [rule: better lower, max 0.0125, "
+        "beats noise_floor_mse]"
+    ]
+    rules = {"regression": {"test_mse": rule(better="lower", within={"noise_floor_mse": 0.01})}}
+    added = compare(BASE_METRICS, changed("metrics/regression.json", test_mse=None), rules=rules)
+    assert row(added, "regression", "test_mse").verdict == (
+        "ok (within 0.01 of noise_floor_mse; new metric, so only min/max, beats and within apply)"
+    )
+
+
+def test_references_are_read_on_the_new_side_only():
+    rules = {"blobs4": {"test_accuracy": rule(better="higher", beats="bayes_accuracy")}}
+    # The base's model lost to its reference, the new one does not: only the new side counts.
+    base = changed("metrics/blobs4.json", test_accuracy=0.9)
+    assert compare(BASE_METRICS, base, rules=rules).passed
+    new = changed("metrics/blobs4.json", bayes_accuracy=0.95)
+    assert not compare(new, BASE_METRICS, rules=rules).passed
+
+
+def test_a_reference_only_the_base_has_fails_the_rule_and_its_own_row():
+    rules = {"blobs4": {"test_accuracy": rule(better="higher", beats="bayes_accuracy")}}
+    comparison = compare(changed("metrics/blobs4.json", bayes_accuracy=None), rules=rules)
+    assert comparison.failures == [
+        "blobs4 bayes_accuracy: 0.9275 (HEAD) -> missing (workspace): missing in the workspace "
+        "[not gated]",
+        "blobs4 test_accuracy: 0.93 (HEAD) -> 0.93 (workspace): cannot compare with "
+        "bayes_accuracy: missing in the workspace [rule: better higher, beats bayes_accuracy]",
+    ]
+
+
+def test_a_reference_naming_no_metric_is_a_gate_error_with_a_hint():
+    beats = {"blobs4": {"test_accuracy": rule(better="higher", beats="bayes_acc")}}
+    assert rule_name_error(beats, side("HEAD"), side("workspace")) == (
+        "gate.yaml: blobs4.test_accuracy.beats: bayes_acc: no such metric on either side; "
+        "did you mean bayes_accuracy? blobs4 has: bayes_accuracy, test_accuracy, test_loss"
+    )
+    within = {
+        "regression": {
+            "test_mse": rule(better="lower", beats="noise_floor_mse", within_pct={"mean_mse": 5})
+        }
+    }
+    assert rule_name_error(within, side("HEAD"), side("workspace")) == (
+        "gate.yaml: regression.test_mse.within_pct: mean_mse: no such metric on either side; "
+        "did you mean test_mse? regression has: noise_floor_mse, test_mse"
+    )
+
+
+def test_a_reference_on_the_base_side_only_passes_the_name_check():
+    rules = {"blobs4": {"test_accuracy": rule(better="higher", within={"bayes_accuracy": 0.1})}}
+    new = side("workspace", changed("metrics/blobs4.json", bayes_accuracy=None))
+    assert gate_compare.check_rule_names(rules, side("HEAD"), new) is None
+
+
+# --- nested metrics ---------------------------------------------------------------------------
+
+CANCER = {
+    "test_accuracy": 0.982456,
+    "test_precision": {"malignant": 0.97, "benign": 0.99},
+    "majority_precision": {"malignant": 0, "benign": 0.631579},
+}
+CANCER_RULES = {
+    "cancer": {
+        "test_precision.malignant": rule(
+            better="higher", beats="majority_precision.malignant", min=0.9
+        ),
+        "test_precision.benign": rule(better="higher", within={"test_precision.malignant": 0.01}),
+    }
+}
+
+
+def cancer(new):
+    """blobs4 and cancer (with nested metrics) compared, the base's cancer metrics CANCER."""
+    experiments = ("blobs4", "cancer")
+    files = {"metrics/blobs4.json": BASE_METRICS["metrics/blobs4.json"]}
+    base = side("HEAD", dict(files, **{"metrics/cancer.json": CANCER}), experiments)
+    new = side("workspace", dict(files, **{"metrics/cancer.json": new}), experiments)
+    gate_compare.check_rule_names(CANCER_RULES, base, new)
+    return gate_compare.compare(base, new, CANCER_RULES, PROJECT)
+
+
+def test_nested_metrics_are_rows_rules_and_references_by_their_dotted_names():
+    comparison = cancer(CANCER)
+    assert comparison.passed
+    [table] = [table for table in comparison.tables if table.experiment == "cancer"]
+    assert [each.metric for each in table.rows] == [
+        "majority_precision.benign",
+        "majority_precision.malignant",
+        "test_accuracy",
+        "test_precision.benign",
+        "test_precision.malignant",
+    ]
+    assert row(comparison, "cancer", "test_precision.malignant").verdict == (
+        "ok (min 0.9, beats majority_precision.malignant)"
+    )
+    rule_text = "[rule: better higher, min 0.9, beats majority_precision.malignant]"
+    values = "cancer test_precision.malignant: 0.97 (HEAD) -> 0 (workspace)"
+    assert cancer(dict(CANCER, test_precision={"malignant": 0, "benign": 0.99})).failures == [
+        f"{values}: below min 0.9 {rule_text}",
+        f"{values}: not above majority_precision.malignant 0 (equal to it) {rule_text}",
+    ]
+    assert cancer(dict(CANCER, test_precision={"malignant": 0.97, "benign": 0.95})).failures == [
+        "cancer test_precision.benign: 0.99 (HEAD) -> 0.95 (workspace): 0.02 below "
+        "test_precision.malignant 0.97, more than within 0.01 [rule: better higher, within 0.01 "
+        "of test_precision.malignant]",
+    ]
+
+
+def test_a_nested_metric_that_is_not_a_number_fails_by_its_dotted_name_and_as_a_reference():
+    comparison = cancer(dict(CANCER, test_precision={"malignant": "high", "benign": 0.99}))
+    assert comparison.failures == [
+        "cancer test_precision.benign: 0.99 (HEAD) -> 0.99 (workspace): cannot compare with "
+        "test_precision.malignant: not a number in the workspace [rule: better higher, within "
+        "0.01 of test_precision.malignant]",
+        "cancer test_precision.malignant: 0.97 (HEAD) -> 'high' (workspace): not a number in "
+        "the workspace [rule: better higher, min 0.9, beats majority_precision.malignant]",
+    ]

@@ -260,3 +260,59 @@ def test_a_report_is_written_where_asked_its_folder_made(tmp_path):
     assert path.read_text() == "# Metric gate: PASS\n"
     gate_report.write_report(str(path), "again\n")  # over an existing one, from a str path
     assert path.read_text() == "again\n"
+
+
+def test_a_new_experiment_that_loses_to_its_baseline_is_a_failure_line_and_a_failed_row():
+    rules = {
+        "wine": {
+            "test_accuracy": rule(
+                better="higher", beats="majority_accuracy", within={"logreg_accuracy": 0.05}
+            )
+        }
+    }
+    files = dict(
+        BASE_METRICS,
+        **{
+            "metrics/wine.json": {
+                "test_accuracy": 0.9,
+                "majority_accuracy": 0.4,
+                "logreg_accuracy": 0.972,
+            }
+        },
+    )
+    comparison = compare(files, rules=rules, experiments=("blobs4", "regression", "wine"))
+    markdown = report_for(comparison)
+    line = (
+        "wine test_accuracy: — (HEAD) -> 0.9 (workspace): 0.072 below logreg_accuracy 0.972, "
+        "more than within 0.05 [rule: better higher, beats majority_accuracy, within 0.05 of "
+        "logreg_accuracy]"
+    )
+    assert comparison.failures == [line]
+    assert markdown.startswith("# Metric gate: FAIL\n")
+    assert f"## Failures\n\n- {line}\n\n## blobs4" in markdown
+    wine = tables_in(markdown)[2]
+    assert wine[1:] == [
+        ["logreg_accuracy", "—", "0.972", "", "", "", "", "not gated"],
+        ["majority_accuracy", "—", "0.4", "", "", "", "", "not gated"],
+        [
+            "test_accuracy",
+            "—",
+            "0.9",
+            "",
+            "",
+            "",
+            "",
+            "**FAIL**: 0.072 below logreg_accuracy 0.972, more than within 0.05",
+        ],
+    ]
+
+
+def test_nested_metrics_are_rows_by_their_dotted_names():
+    files = dict(
+        BASE_METRICS, **{"metrics/blobs4.json": {"test_precision": {"a": 0.5, "b": {"c": 1}}}}
+    )
+    table = tables_in(report_for(compare(files, files, rules={})))[0]
+    assert table[1:] == [
+        ["test_precision.a", "0.5", "0.5", "0", "", "", "", "not gated"],
+        ["test_precision.b.c", "1", "1", "0", "", "", "", "not gated"],
+    ]

@@ -9,6 +9,7 @@ from dvc.utils.serialize import parse_yaml
 from gate import rules as gate_rules
 from gate.errors import GateError
 from gate.project import Project
+from gate.sides import flatten
 from tests.gate.helpers import PROJECT, rule
 from tests.notebook_params import NOTEBOOK_GATE
 from tools.workspace import REPO
@@ -16,7 +17,10 @@ from tools.workspace import REPO
 # --- rules ---------------------------------------------------------------------------------
 
 
-ALLOWED = "better, max_drop, max_drop_pct, max_rise, max_rise_pct, min, max, significant_at"
+ALLOWED = (
+    "better, max_drop, max_drop_pct, max_rise, max_rise_pct, min, max, beats, within, "
+    "within_pct, significant_at"
+)
 
 
 def test_the_committed_rules_load_and_name_only_metrics_that_exist():
@@ -26,8 +30,11 @@ def test_the_committed_rules_load_and_name_only_metrics_that_exist():
     assert rules, "gate.yaml gates nothing"
     for experiment, metrics in rules.items():
         assert experiment in experiments
-        committed = json.loads((REPO / "metrics" / f"{experiment}.json").read_text())
+        committed = flatten(json.loads((REPO / "metrics" / f"{experiment}.json").read_text()))
         assert set(metrics) <= set(committed), f"{experiment}: {set(metrics) - set(committed)}"
+        references = {ref.metric for rule in metrics.values() for ref in rule.references}
+        missing = {(experiment, name) for name in references - set(committed)}
+        assert missing == set(), experiment
 
 
 def test_a_rules_file_loads_every_rule_with_its_limits_as_written(tmp_path):
@@ -97,7 +104,11 @@ def test_a_rule_reads_its_limits_as_exact_decimals():
         ),
         ({"better": "higher", "min": True}, "exp.metric.min: got True, expected a finite number"),
         ({"better": "higher", "min": float("nan")}, "exp.metric.min: got nan"),
-        ({"better": "higher"}, "exp.metric: no limit; give at least one of max_drop, max_drop_pct"),
+        (
+            {"better": "higher"},
+            "exp.metric: no limit; give at least one of max_drop, max_drop_pct, min, max, beats, "
+            "within, within_pct, significant_at",
+        ),
         ({"better": "lower", "min": 2, "max": 1}, "exp.metric: min 2 is above max 1"),
     ],
 )
@@ -272,3 +283,152 @@ def test_a_missing_rules_file_is_one_line_with_the_reason(tmp_path):
     assert str(error.value) == (
         f"{path}: cannot read rules: [Errno 2] No such file or directory: '{path}'"
     )
+
+
+# --- references: beats, within, within_pct ---------------------------------------------------
+
+Reference = gate_rules.Reference
+
+
+def test_beats_names_one_metric_or_a_list_and_within_maps_metrics_to_margins():
+    assert rule(better="higher", beats="mean_r2") == gate_rules.Rule(
+        "higher", references=(Reference("beats", "mean_r2"),)
+    )
+    parsed = rule(
+        better="lower",
+        max_rise=0.001,
+        beats=["mean_mse", "linreg_mse"],
+        within={"noise_floor_mse": 0.002, "test_precision.benign": 0},
+        within_pct={"linreg_mse": 5},
+        significant_at=0.05,
+    )
+    assert parsed.references == (
+        Reference("beats", "mean_mse"),
+        Reference("beats", "linreg_mse"),
+        Reference("within", "noise_floor_mse", Decimal("0.002")),
+        Reference("within", "test_precision.benign", Decimal("0")),
+        Reference("within_pct", "linreg_mse", Decimal("5")),
+    )
+    assert parsed.describe() == (
+        "better lower, max_rise 0.001, beats mean_mse, beats linreg_mse, within 0.002 of "
+        "noise_floor_mse, within 0 of test_precision.benign, within_pct 5 of linreg_mse, "
+        "significant_at 0.05"
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, described",
+    [
+        ({"beats": "majority_accuracy"}, "better higher, beats majority_accuracy"),
+        ({"within": {"bayes_accuracy": 0.01}}, "better higher, within 0.01 of bayes_accuracy"),
+        (
+            {"within_pct": {"noise_floor_mse": 50}},
+            "better higher, within_pct 50 of noise_floor_mse",
+        ),
+    ],
+)
+def test_a_reference_alone_is_a_limit(raw, described):
+    assert rule(better="higher", **raw).describe() == described
+
+
+def test_a_reference_margin_is_an_exact_decimal_and_keys_are_names():
+    parsed = rule(better="higher", within={1: 0.1}, within_pct={"a": 1e-3})
+    assert parsed.references == (
+        Reference("within", "1", Decimal("0.1")),
+        Reference("within_pct", "a", Decimal("0.001")),
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"beats": 3}, "exp.metric.beats: got 3, expected a metric's name or a list of them"),
+        ({"beats": ""}, "exp.metric.beats: got '', expected a metric's name or a list of them"),
+        ({"beats": []}, "exp.metric.beats: got [], expected a metric's name or a list of them"),
+        (
+            {"beats": ["mean_r2", 1]},
+            "exp.metric.beats: got ['mean_r2', 1], expected a metric's name or a list of them",
+        ),
+        (
+            {"beats": ["mean_r2", ""]},
+            "exp.metric.beats: got ['mean_r2', ''], expected a metric's name or a list of them",
+        ),
+        (
+            {"beats": {"mean_r2": 1}},
+            "exp.metric.beats: got {'mean_r2': 1}, expected a metric's name or a list of them",
+        ),
+        (
+            {"within": "linreg_r2"},
+            "exp.metric.within: got 'linreg_r2', expected a mapping of metric -> a number >= 0",
+        ),
+        (
+            {"within": {}},
+            "exp.metric.within: got {}, expected a mapping of metric -> a number >= 0",
+        ),
+        (
+            {"within_pct": None},
+            "exp.metric.within_pct: got None, expected a mapping of metric -> a number >= 0",
+        ),
+        (
+            {"within": {"linreg_r2": -0.05}},
+            "exp.metric.within.linreg_r2: got -0.05, expected a number >= 0",
+        ),
+        (
+            {"within_pct": {"linreg_mse": "5"}},
+            "exp.metric.within_pct.linreg_mse: got '5', expected a number >= 0",
+        ),
+        (
+            {"within": {"a": 0.1, "b": True}},
+            "exp.metric.within.b: got True, expected a number >= 0",
+        ),
+        (
+            {"within_pct": {"a": float("inf")}},
+            "exp.metric.within_pct.a: got inf, expected a number >= 0",
+        ),
+        (
+            {"within": {"a": None}},
+            "exp.metric.within.a: got None, expected a number >= 0",
+        ),
+    ],
+)
+def test_a_bad_reference_is_one_line_naming_key_value_and_what_is_allowed(raw, message):
+    with pytest.raises(GateError) as error:
+        rule(better="higher", **raw)
+    assert str(error.value) == f"gate.yaml: {message}"
+
+
+def test_a_bad_reference_names_the_rules_file(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("cancer:\n  test_accuracy: {better: higher, within: {logreg_accuracy: -1}}\n")
+    with pytest.raises(GateError) as error:
+        gate_rules.load_rules(path)
+    assert str(error.value) == (
+        f"{path}: cancer.test_accuracy.within.logreg_accuracy: got -1, expected a number >= 0"
+    )
+
+
+def test_a_rules_file_reads_references_to_nested_metrics_by_their_dotted_names(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "cancer:\n"
+        "  test_precision.malignant:\n"
+        "    better: higher\n"
+        "    beats: majority_precision.malignant\n"
+        "    within_pct: {logreg_precision.malignant: 2.5}\n"
+    )
+    _, rules = gate_rules.load_rules(path)
+    assert rules == {
+        "cancer": {
+            "test_precision.malignant": gate_rules.Rule(
+                "higher",
+                references=(
+                    Reference("beats", "majority_precision.malignant"),
+                    Reference("within_pct", "logreg_precision.malignant", Decimal("2.5")),
+                ),
+            )
+        }
+    }
+
+
+def test_a_negative_zero_margin_is_written_as_0():
+    assert rule(better="lower", within={"m": -0.0}).describe() == "better lower, within 0 of m"

@@ -110,6 +110,49 @@ def test_regression_predict_is_n_by_1():
     assert prediction[1, 0] == 0.5
 
 
+UNIT = {
+    "layers": [{"name": "wx_b", "kernel": [[2.0]], "bias": [-1.0], "activation": "linear"}],
+    "output_activation": "linear",
+}
+# The train target's mean and spread, as the Rescaling layer keeps them (float32 values).
+RESCALED = {**UNIT, "unstandardize_target": {"mean": 152.5, "scale": 77.25}}
+
+
+def test_a_standardized_target_is_predicted_in_its_own_units_in_float32():
+    x = np.array([[-1.0], [0.5], [4.0]])
+    prediction = inference.predict(RESCALED, x)
+    assert prediction.dtype == np.float32
+    np.testing.assert_array_equal(prediction[:, 0], [152.5 - 3 * 77.25, 152.5, 152.5 + 7 * 77.25])
+    # The classes' scores and the unscaled output are untouched: only the prediction moves.
+    np.testing.assert_array_equal(inference.scores(RESCALED, x), inference.scores(UNIT, x))
+
+
+def test_unstandardize_target_without_scaling_is_the_identity():
+    outputs = np.array([[0.25], [-1.5]])
+    assert inference.unstandardize_target(UNIT, outputs) is outputs
+
+
+@pytest.mark.parametrize(
+    "scaling",
+    [
+        {"mean": 1.0, "scale": 0.0},
+        {"mean": 1.0, "scale": -2.0},
+        {"mean": float("nan"), "scale": 1.0},
+    ],
+)
+def test_read_weights_rejects_a_bad_target_scaling(tmp_path, scaling):
+    path = write_weights(tmp_path / "weights.json", {**UNIT, "unstandardize_target": scaling})
+    assert weights_error(path) == (
+        f"{path}: not a weights file written by the train stage (unstandardize_target needs a "
+        "finite mean and a finite scale > 0)"
+    )
+
+
+def test_read_weights_accepts_a_target_scaling(tmp_path):
+    path = write_weights(tmp_path / "weights.json", RESCALED)
+    assert inference.read_weights(path) == RESCALED
+
+
 # --- the softmax loss from the scores ---
 
 

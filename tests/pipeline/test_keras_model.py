@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import keras_model
+from pipeline import inference, keras_model
 from pipeline.errors import PipelineError
 from pipeline.settings import OPTIMIZERS, Model, Train
+from pipeline.tasks import Task
 
 # Keras' own save path (TF variables through np.array) warns under NumPy 2; not this project's code.
 pytestmark = pytest.mark.filterwarnings(
@@ -255,3 +256,106 @@ def test_load_model_refuses_code_in_safe_mode(tmp_path):
     model.save(path)
     with pytest.raises(PipelineError, match=rf"^{path}: not a loadable Keras model \(.*safe_mode"):
         keras_model.load_model(path)
+
+
+# --- a regression target in its own units (model.standardize_target) ---------------------
+
+STANDARDIZED = Model(
+    hidden_units=(),
+    hidden_activation="relu",
+    output_activation="linear",
+    preprocessing="standardize",
+    standardize_target=True,
+)
+ADAM = Train(optimizer="adam", learning_rate=0.05, batch_size=10, epochs=60, seed=0)
+
+
+def line(scale, offset, n=40):
+    """y = offset + scale * (2 x0 - x1) + a little noise: a target of any size and place."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n, 2))
+    y = offset + scale * (2 * X[:, 0] - X[:, 1] + rng.normal(scale=0.1, size=n))
+    return X[:30], y[:30, None], X[30:], y[30:, None]
+
+
+def test_target_scaling_is_the_train_mean_and_spread_as_float32():
+    mean, scale = keras_model.target_scaling(np.array([1.0, 2.0, 3.0, 6.0]))
+    assert mean == float(np.float32(3.0))
+    assert scale == float(np.float32(np.std([1.0, 2.0, 3.0, 6.0])))
+    assert isinstance(mean, float) and isinstance(scale, float)
+
+
+def test_target_scaling_of_a_constant_target_is_one():
+    assert keras_model.target_scaling(np.array([5.0, 5.0, 5.0])) == (5.0, 1.0)
+
+
+def test_standardized_target_ends_in_a_rescaling_layer_with_a_matching_loss_weight():
+    X_train, y_train, _, _ = line(100.0, 1000.0)
+    model = keras_model.build_model(2, 1, STANDARDIZED, X_train=X_train, y_train=y_train)
+    last = model.layers[-1]
+    assert last.name == "unstandardize_target"
+    assert (last.offset, last.scale) == keras_model.target_scaling(y_train)
+    assert keras_model.target_loss_weight(model) == 1.0 / last.scale**2
+
+
+def test_without_standardize_target_there_is_no_rescaling_and_no_loss_weight():
+    model = keras_model.build_model(1, 1, SIGMOID_UNIT)
+    assert [layer.name for layer in model.layers][-1] == "output"
+    assert keras_model.target_loss_weight(model) is None
+
+
+@pytest.mark.parametrize(("scale", "offset"), [(1e11, 1e12), (1e-10, 1e-9), (80.0, 150.0)])
+def test_a_target_of_any_scale_is_learnt_in_its_own_units(tmp_path, scale, offset):
+    data = line(scale, offset)
+    model, history = train(tmp_path, data, Task.REGRESSION, STANDARDIZED, ADAM)
+    X_test, y_test = data[2], data[3][:, 0]
+    numpy_predicted = inference.predict(keras_model.export_weights(model), X_test)[:, 0]
+    keras_predicted = model.predict(X_test, verbose=0)[:, 0]
+    np.testing.assert_allclose(numpy_predicted, keras_predicted, rtol=1e-5, atol=1e-6 * scale)
+    r2 = 1 - np.sum((y_test - numpy_predicted) ** 2) / np.sum((y_test - y_test.mean()) ** 2)
+    assert r2 > 0.95  # the same fit whatever the units
+    # The loss is the MSE in variances of the train target: about 1 - R² on the train split.
+    assert pd.read_csv(history)["loss"].iloc[-1] < 0.05
+
+
+def test_exported_weights_carry_the_target_scaling(tmp_path):
+    data = line(100.0, 1000.0)
+    model, _ = train(tmp_path, data, Task.REGRESSION, STANDARDIZED, ADAM)
+    exported = keras_model.export_weights(model)
+    assert exported["unstandardize_target"] == {
+        "mean": model.layers[-1].offset,
+        "scale": model.layers[-1].scale,
+    }
+    assert exported["output_activation"] == "linear"
+
+
+def test_a_saved_model_with_a_standardized_target_loads_and_predicts_the_same(tmp_path):
+    data = line(100.0, 1000.0)
+    model, _ = train(tmp_path, data, Task.REGRESSION, STANDARDIZED, ADAM)
+    keras_model.save_model(model, tmp_path / "model.keras")
+    loaded = keras_model.load_model(tmp_path / "model.keras")
+    np.testing.assert_array_equal(
+        loaded.predict(data[2], verbose=0), model.predict(data[2], verbose=0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("losses", "expected"),
+    [
+        ([1.0], None),  # one epoch: nothing to compare
+        ([1.0, 0.5], (0.5, 1)),  # the last tenth is at least one epoch
+        ([1.0, 0.995], None),  # 0.5 %: converged
+        ([1.0, 0.98], (pytest.approx(0.02), 1)),
+        ([10.0] * 10 + [1.0, 0.9], (pytest.approx(0.1), 1)),  # 12 epochs: one epoch back
+        ([4.0] * 18 + [2.0, 1.0], (pytest.approx(0.75), 2)),  # 20 epochs: two epochs back
+        ([0.0, 0.0], None),  # a perfect fit
+        ([1.0, 1.01], None),  # rising is not falling
+    ],
+)
+def test_still_falling(losses, expected):
+    assert keras_model.still_falling(losses) == expected
+
+
+def test_still_falling_at_exactly_the_threshold_is_converged():
+    assert keras_model.still_falling([100.0, 100.0 * (1 - keras_model.STILL_FALLING)]) is None
+    assert keras_model.still_falling([100.0, 98.99]) == (pytest.approx(0.0101), 1)

@@ -607,6 +607,7 @@ def test_stage_settings_hold_only_the_stage_sections(experiments):
         "hidden_activation": "relu",
         "output_activation": "sigmoid",
         "preprocessing": "none",
+        "standardize_target": False,
     }
 
 
@@ -707,6 +708,17 @@ def test_read_stage_settings_rejects_sections_of_another_stage(experiments, tmp_
             "softmax",
             "experiments.regression.model.output_activation: got 'softmax', expected an activation "
             "other than softmax (one output unit)",
+        ),
+        (
+            "blobs4.model.standardize_target",
+            True,
+            "experiments.blobs4.model.standardize_target: got True, expected false for a "
+            "classification (its targets are classes)",
+        ),
+        (
+            "blobs4.model.standardize_target",
+            "yes",
+            "experiments.blobs4.model.standardize_target: got 'yes', expected true or false",
         ),
         (
             "regression.split.stratify",

@@ -432,3 +432,22 @@ def test_rows_with_text_and_missing_values_name_their_rows():
         "column 'a': missing value at row 3 (a model needs every value)",
         "column 'b': not a number at rows 2, 3 (first: 'x')",
     ]
+
+
+def test_a_constant_regression_target_has_nothing_to_learn():
+    frame = pd.DataFrame({"a": [1.0, 2, 3], "y": [2.5, 2.5, 2.5]})
+    assert problems(frame, task=Task.REGRESSION) == [
+        "column 'y': one value (2.5) in every row, nothing to learn"
+    ]
+
+
+def test_a_regression_target_constant_once_missing_rows_are_dropped():
+    frame = pd.DataFrame({"a": [1.0, 2, 3], "y": [1e12, np.nan, 1e12]})
+    assert problems(frame, missing="drop_rows", task=Task.REGRESSION) == [
+        "column 'y': one value (1e+12) in every row, nothing to learn"
+    ]
+
+
+def test_two_distinct_regression_values_are_enough():
+    frame = pd.DataFrame({"a": [1.0, 2, 3], "y": [1e-9, 2e-9, 1e-9]})
+    assert problems(frame, task=Task.REGRESSION) == []

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 from pipeline import tables
+from pipeline.errors import InputError
 from pipeline.settings import Split
+from pipeline.tasks import Task
 from stages import split
 
 
@@ -123,3 +125,39 @@ def test_regression_tables_get_no_onehot_columns():
         assert tables.n_classes(part) == 0
         # The rows are the original ones, untouched.
         pd.testing.assert_frame_equal(part, table.loc[part.index])
+
+
+def frame(y):
+    return pd.DataFrame({"x0": np.arange(len(y), dtype=float), "y": y})
+
+
+def test_a_regression_whose_train_side_has_one_value_stops_naming_the_split():
+    with pytest.raises(InputError) as raised:
+        split.check_split(frame([3.0, 3.0, 3.0]), frame([1.0]), Task.REGRESSION, "prices")
+    assert str(raised.value) == (
+        "experiments.prices.split: the train split's target has one value (3): nothing to "
+        "learn; a larger test_size or another random_state, or more varied data"
+    )
+
+
+def test_a_regression_with_two_train_values_passes_without_warnings():
+    assert split.check_split(frame([3.0, 4.0]), frame([3.0]), Task.REGRESSION, "prices") == []
+
+
+def test_a_class_only_in_the_test_split_is_a_warning_naming_it_and_the_fix():
+    train, test = frame([0, 0, 1, 1]), frame([2, 1, 3])
+    assert split.check_split(train, test, Task.CLASSIFICATION, "wine", ("a", "b", "c", "d")) == [
+        "warning: wine: class 'c' is only in the test split: the model never learns it; set "
+        "experiments.wine.split.stratify: true",
+        "warning: wine: class 'd' is only in the test split: the model never learns it; set "
+        "experiments.wine.split.stratify: true",
+    ]
+    # Without class names (a synthetic table), the label itself.
+    assert split.check_split(train, frame([2]), Task.CLASSIFICATION, "blobs4") == [
+        "warning: blobs4: class '2' is only in the test split: the model never learns it; set "
+        "experiments.blobs4.split.stratify: true"
+    ]
+
+
+def test_a_class_only_in_the_train_split_is_fine():
+    assert split.check_split(frame([0, 1, 2]), frame([0, 1]), Task.CLASSIFICATION, "wine") == []

@@ -61,6 +61,7 @@ def test_train_file_content(raw_params, tmp_path):
             "hidden_activation": "relu",
             "output_activation": "softmax",
             "preprocessing": "none",
+            "standardize_target": False,
         },
         "train": {
             "optimizer": "sgd",

@@ -157,13 +157,27 @@ def test_a_good_csv_becomes_an_experiment(repo, tmp_path):
     params_before = (repo / "params.yaml").read_text()
     text_before = (repo / "dvc.yaml").read_text()
     tables_before = dict(read_yaml(repo / "dvc.yaml")["vars"][1]["tables"] or {})
+    gate_before = (repo / "gate.yaml").read_text()
     printed = experiment.add_experiment("flowers", data, "kind", None, repo)
     assert printed == (
-        "flowers: classification (the target 'kind' holds text labels); "
-        "data/tables/flowers.csv is tracked by DVC\n"
-        "next: dvc repro   (then: git add params.yaml dvc.yaml data/tables/flowers.csv.dvc "
-        "data/tables/.gitignore dvc.lock metrics plots && git commit)"
+        "flowers: classification (the target 'kind' holds text labels; TASK=regression for a "
+        "regression); data/tables/flowers.csv is tracked by DVC\n"
+        "gate.yaml: flowers must beat always the most common class and stay within 0.05 of "
+        "scikit-learn's linear model\n"
+        "next: dvc repro   (then: git add params.yaml dvc.yaml gate.yaml "
+        "data/tables/flowers.csv.dvc data/tables/.gitignore dvc.lock metrics plots && git commit)"
     )
+    # gate.yaml: the experiment's rules after the others, whose comments stay.
+    assert (repo / "gate.yaml").read_text().startswith(gate_before.rstrip("\n"))
+    assert read_yaml(repo / "gate.yaml")["flowers"] == {
+        "test_accuracy": {
+            "better": "higher",
+            "beats": "majority_accuracy",
+            "within": {"logreg_accuracy": 0.05},
+            "significant_at": 0.05,
+        },
+        "test_balanced_accuracy": {"better": "higher", "beats": "majority_balanced_accuracy"},
+    }
     # params.yaml: the experiment added after the others, whose comments stay; and valid.
     params_after = (repo / "params.yaml").read_text()
     assert params_after.startswith(params_before)
@@ -218,27 +232,35 @@ def test_a_numeric_target_with_many_values_is_guessed_a_regression(repo, tmp_pat
     data = user_file(tmp_path, f"rooms,price\n{rows}\n", name="houses.csv")
     printed = experiment.add_experiment("houses", data, "price", None, repo)
     assert printed.splitlines()[0] == (
-        "houses: regression (the target 'price' holds 30 distinct numbers); "
-        "data/tables/houses.csv is tracked by DVC"
+        "houses: regression (the target 'price' holds 30 distinct numbers; TASK=classification "
+        "for a classification); data/tables/houses.csv is tracked by DVC"
     )
     houses = load_params(repo / "params.yaml")["houses"]
     assert houses.task == "regression" and houses.split.stratify is False
     assert houses.model.output_activation == "linear"
-    # 24 train rows in batches of 16: 2 steps an epoch, so the most epochs allowed.
+    # The target in its own units, learnt standardized.
+    assert houses.model.standardize_target is True
+    # 24 train rows in one batch: 1 step an epoch, so the most epochs allowed.
     assert (houses.train.optimizer, houses.train.learning_rate) == ("adam", 0.01)
-    assert (houses.train.batch_size, houses.train.epochs) == (16, 500)
+    assert (houses.train.batch_size, houses.train.epochs) == (24, 500)
+    assert read_yaml(repo / "gate.yaml")["houses"] == {
+        "test_r2": {"better": "higher", "beats": "mean_r2", "within": {"linreg_r2": 0.05}},
+        "test_mse": {"better": "lower", "significant_at": 0.05},
+    }
 
 
 @pytest.mark.parametrize(
     "n_rows, size",
     [
-        (178, (16, 334)),  # wine: 143 train rows, 9 steps an epoch
-        (569, (16, 104)),  # breast cancer: 29 steps an epoch
-        (1_000_000, (512, 2)),  # 800,000 train rows: batches grow until an epoch is <= 3000
+        (178, (64, 334)),  # wine: 142 train rows, 3 steps an epoch
+        (442, (64, 167)),  # diabetes: 353 train rows, 6 steps an epoch
+        (569, (64, 125)),  # breast cancer: 8 steps an epoch
+        (20_190, (64, 4)),  # 16,152 train rows: 253 steps an epoch
+        (1_000_000, (1024, 2)),  # 800,000 train rows: batches grow until an epoch is <= 1000
         (2, (1, 500)),  # one train row
     ],
 )
-def test_training_size_makes_about_3000_steps(n_rows, size):
+def test_training_size_makes_about_1000_steps(n_rows, size):
     assert experiment.training_size(n_rows) == size
 
 
