@@ -149,3 +149,12 @@ $(PLOTS_TEMPLATE): $(STAMP) tools/plots_template.py
 
 $(LOCAL_CONFIG): $(PLOTS_TEMPLATE)
 	dvc config --local plots.html_template plots-template.html
+
+# The zoo: thirteen public tables that ship inside installed packages (scikit-learn, statsmodels,
+# palmerpenguins), each through `make experiment` and `dvc repro` in a temporary copy, against
+# scikit-learn's linear models on the same split (bench/zoo.md; exits 1 naming any table that
+# misses). About 5 minutes on 2 cores; ZOO_ARGS=--tables iris,randhie for a subset.
+.PHONY: zoo
+## zoo: public tables from installed packages against scikit-learn's linear models (bench/zoo.md)
+zoo: setup
+	python -m bench.zoo $(ZOO_ARGS)

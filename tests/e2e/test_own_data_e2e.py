@@ -5,6 +5,7 @@
 import json
 import subprocess
 import sys
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 
 from pipeline import tables
 from tests.conftest import copy_project, run
-from tools.workspace import pipeline_env, ran_stages
+from tools.workspace import pipeline_env, ran_stages, set_params
 
 pytestmark = pytest.mark.e2e
 
@@ -177,20 +178,15 @@ def test_a_regression_table_in_its_own_units_and_a_model_worse_than_the_mean_fai
     # Committed, then trained into a worse model: one epoch at a tiny learning rate.
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "sugar"], repo)
-    worse = [
-        "-S",
-        "experiments.sugar.train.epochs=1",
-        "-S",
-        "experiments.sugar.train.learning_rate=1e-5",
-    ]
-    trained = run(["dvc", "exp", "run", "--name", "worse", *worse, "plot@sugar"], repo)
+    worse = {"experiments.sugar.train.epochs": 1, "experiments.sugar.train.learning_rate": 1e-5}
+    set_params(repo, worse)
+    trained = run(["dvc", "repro", "plot@sugar"], repo)
     warnings = [
         line
         for line in (trained.stdout + trained.stderr).splitlines()
         if line.startswith("warning: sugar: test_mse")
     ]
     assert len(warnings) == 1 and "predicting the train mean" in warnings[0], trained.stderr
-    run(["dvc", "exp", "apply", "worse"], repo)
     gate = subprocess.run(
         [sys.executable, "-m", "gate", "--base", "HEAD", "--history", "0", "--report", "gate.md"],
         cwd=repo,
@@ -199,5 +195,16 @@ def test_a_regression_table_in_its_own_units_and_a_model_worse_than_the_mean_fai
         text=True,
     )
     assert gate.returncode == 1, gate.stdout + gate.stderr
+    worse_r2 = json.loads((repo / "metrics" / "sugar.json").read_text())["test_r2"]
     reasons = [line for line in gate.stdout.splitlines() if "sugar test_r2:" in line]
-    assert len(reasons) == 1 and "mean_r2" in reasons[0], gate.stdout
+
+    # One line per reference lost to, each saying by how much (exact decimals, as written).
+    def gap(reference):
+        return format(
+            (Decimal(repr(metrics[reference])) - Decimal(repr(worse_r2))).normalize(), "f"
+        )
+
+    assert [reason.split("(workspace): ")[1].split(" [rule")[0] for reason in reasons] == [
+        f"not above mean_r2 {metrics['mean_r2']!r} (the reference is better by {gap('mean_r2')})",
+        f"{gap('linreg_r2')} below linreg_r2 {metrics['linreg_r2']!r}, more than within 0.05",
+    ], gate.stdout
