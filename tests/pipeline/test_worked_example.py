@@ -100,6 +100,54 @@ def test_markdown_table_of_a_regression_example():
     )
 
 
+# A regression whose target was standardized: mean 150, spread 80 (float32 values).
+RESCALED = {
+    "layers": [{"kernel": [[-1.0]], "bias": [0.5], "activation": "linear"}],
+    "output_activation": "linear",
+    "unstandardize_target": {"mean": 150.0, "scale": 80.0},
+}
+
+
+def test_a_standardized_targets_example_shows_the_output_and_the_prediction_in_units():
+    example = worked_example.explain_point(RESCALED, np.array([2.0]), 30.0, "regression")
+    assert example == {
+        "x": [2.0],
+        "scores": [-1.5],
+        "output": -1.5,
+        "target_mean": 150.0,
+        "target_scale": 80.0,
+        "prediction": 30.0,  # 150 + 80 x -1.5
+        "target": 30.0,
+        "squared_error": 0.0,
+    }
+
+
+def test_markdown_table_of_a_standardized_target_in_six_significant_digits():
+    example = {
+        "x": [2.0],
+        "scores": [-1.5],
+        "output": -1.5,
+        "target_mean": 1.5e12,
+        "target_scale": 2.5e11,
+        "prediction": 1.125e12,
+        "target": 1.2e12,
+        "squared_error": 5.625e21,
+    }
+    assert worked_example.worked_example_markdown(example, "prices", "linear") == (
+        "# prices: worked example on the trained model\n"
+        "\n"
+        "| quantity | value |\n"
+        "|---|---|\n"
+        "| x (a test point) | [2.0000] |\n"
+        "| z = w.x + b | -1.5000 |\n"
+        "| output = linear(z), in standard deviations | -1.5000 |\n"
+        "| prediction = 1.5e+12 + 2.5e+11 x output (the train target's mean and spread) "
+        "| 1.125e+12 |\n"
+        "| target y | 1.2e+12 |\n"
+        "| squared error | 5.625e+21 |\n"
+    )
+
+
 # A model trained with preprocessing: standardize (2 features, 2 classes): the scores are those
 # of the standardized features (x - mean) / max(sqrt(variance), epsilon).
 STANDARDIZED = {
