@@ -33,9 +33,12 @@ LOSSES = {Task.CLASSIFICATION: "categorical_crossentropy", Task.REGRESSION: "mea
 KERAS_METRICS = {Task.CLASSIFICATION: ["accuracy"], Task.REGRESSION: []}
 STANDARDIZE = "standardize"  # the Normalization layer's name
 UNSTANDARDIZE_TARGET = "unstandardize_target"  # the Rescaling layer's name
-# A training still falling by more than this share of its loss over its last tenth of epochs
-# has not converged (said in one line, with the key to change).
-STILL_FALLING = 0.01
+# A training whose last tenth of epochs still made more than this share of its whole fall in
+# loss has not converged (said in one line, with the key to change). A share, not the loss's own
+# relative fall: a separable classification's loss keeps halving towards 0 long after it has
+# converged. Measured: diabetes with its target unscaled 7.3 %, every committed experiment and the
+# zoo's wine under 1.2 %.
+STILL_FALLING = 0.02
 # Inside a .keras zip, what changes from one save to the next while the model does not.
 _FIXED_DATE_SAVED = "1980-01-01@00:00:00"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -169,15 +172,15 @@ def train_model(
 
 
 def still_falling(losses: list[float]) -> tuple[float, int] | None:
-    """How much the loss fell over the last tenth of the epochs (at least one), as a share of
-    its value there, and over how many epochs, when that share is more than STILL_FALLING: a
-    training that has not converged. None otherwise, and for a single epoch."""
+    """The share of the whole fall in loss (first epoch to last) that the last tenth of the
+    epochs (at least one) made, and that many epochs, when the share is more than
+    STILL_FALLING: a training that has not converged. None otherwise, and for one epoch."""
     if len(losses) < 2:
         return None
     back = max(1, len(losses) // 10)
-    before = losses[-1 - back]
-    fall = (before - losses[-1]) / before if before > 0 else 0.0
-    return (fall, back) if fall > STILL_FALLING else None
+    fall = losses[0] - losses[-1]
+    share = (losses[-1 - back] - losses[-1]) / fall if fall > 0 else 0.0
+    return (share, back) if share > STILL_FALLING else None
 
 
 def save_model(model: keras.Model, path: StrPath) -> None:

@@ -48,11 +48,11 @@ def not_converged(experiment: Experiment, falling: tuple[float, int] | None) -> 
     still_falling), and the key to change; None when it did not."""
     if falling is None:
         return None
-    fall, epochs = falling
+    share, epochs = falling
     key = f"experiments.{experiment.name}.train.epochs"
     return (
-        f"warning: {experiment.name}: the training loss still fell {fall:.1%} over its last "
-        f"{epochs} epoch{'s' if epochs > 1 else ''}: not converged; more {key} "
+        f"warning: {experiment.name}: its last {epochs} epoch{'s' if epochs > 1 else ''} still "
+        f"made {share:.1%} of the training loss's fall: not converged; more {key} "
         f"(now {experiment.train.epochs}) or a larger learning rate may fit better"
     )
 

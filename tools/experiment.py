@@ -88,7 +88,7 @@ def experiment_params(
 # How far below scikit-learn's linear model (same split, standardized features) the gate lets
 # a table's model be: a few test points on a small table, and a default to tune per table.
 LINEAR_MARGIN = 0.05
-NAIVE = {Task.CLASSIFICATION: "always the most common class", Task.REGRESSION: "the train mean"}
+NAIVE = {Task.CLASSIFICATION: "the most common class", Task.REGRESSION: "the train mean"}
 
 
 def gate_rules(task: Task) -> dict:
@@ -250,7 +250,7 @@ def add_experiment(
     yaml.dump(gate, gate_path)
     return (
         f"{name}: {chosen.value} ({reason}{override(chosen, reason)}); {copy} is tracked by DVC\n"
-        f"gate.yaml: {name} must beat {NAIVE[chosen]} "
+        f"gate.yaml: {name} must beat always predicting {NAIVE[chosen]} "
         f"and stay within {LINEAR_MARGIN} of scikit-learn's linear model\n"
         f"next: dvc repro   (then: git add params.yaml dvc.yaml gate.yaml {copy}.dvc "
         f"{TABLES_DIR}/.gitignore dvc.lock metrics plots && git commit)"

@@ -343,12 +343,13 @@ def test_a_saved_model_with_a_standardized_target_loads_and_predicts_the_same(tm
     ("losses", "expected"),
     [
         ([1.0], None),  # one epoch: nothing to compare
-        ([1.0, 0.5], (0.5, 1)),  # the last tenth is at least one epoch
-        ([1.0, 0.995], None),  # 0.5 %: converged
-        ([1.0, 0.98], (pytest.approx(0.02), 1)),
-        ([10.0] * 10 + [1.0, 0.9], (pytest.approx(0.1), 1)),  # 12 epochs: one epoch back
-        ([4.0] * 18 + [2.0, 1.0], (pytest.approx(0.75), 2)),  # 20 epochs: two epochs back
-        ([0.0, 0.0], None),  # a perfect fit
+        ([1.0, 0.5], (1.0, 1)),  # the last tenth is at least one epoch: all of the fall
+        ([2.0] + [1.0] * 8 + [0.99], None),  # 10 epochs: the last one made 1 % of the fall
+        ([2.0] + [1.0] * 8 + [0.95], (pytest.approx(0.05 / 1.05), 1)),
+        ([4.0] * 18 + [2.0, 1.0], (1.0, 2)),  # 20 epochs: two epochs back
+        ([10.0 - 0.1 * i for i in range(40)], (pytest.approx(4 / 39), 4)),  # a steady crawl
+        ([1.0 / (i + 1) for i in range(300)], None),  # a separable classification's 1/t decay
+        ([0.0, 0.0], None),  # nothing to fall
         ([1.0, 1.01], None),  # rising is not falling
     ],
 )
@@ -357,5 +358,6 @@ def test_still_falling(losses, expected):
 
 
 def test_still_falling_at_exactly_the_threshold_is_converged():
-    assert keras_model.still_falling([100.0, 100.0 * (1 - keras_model.STILL_FALLING)]) is None
-    assert keras_model.still_falling([100.0, 98.99]) == (pytest.approx(0.0101), 1)
+    # The last epoch made exactly STILL_FALLING of a fall of 100.
+    assert keras_model.still_falling([200.0, 102.0, 100.0]) is None
+    assert keras_model.still_falling([200.0, 102.5, 100.0]) == (pytest.approx(0.025), 1)

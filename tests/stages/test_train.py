@@ -17,11 +17,11 @@ def test_a_converged_training_says_nothing():
 
 def test_a_training_still_falling_says_so_in_one_line_with_the_key():
     assert train.not_converged(EXPERIMENT, (0.0312, 3)) == (
-        "warning: wine: the training loss still fell 3.1% over its last 3 epochs: not "
+        "warning: wine: its last 3 epochs still made 3.1% of the training loss's fall: not "
         "converged; more experiments.wine.train.epochs (now 30) or a larger learning rate may "
         "fit better"
     )
 
 
 def test_one_epoch_back_is_singular():
-    assert "over its last 1 epoch: not converged" in train.not_converged(EXPERIMENT, (0.5, 1))
+    assert "its last 1 epoch still made 50.0%" in train.not_converged(EXPERIMENT, (0.5, 1))

@@ -162,7 +162,7 @@ def test_a_good_csv_becomes_an_experiment(repo, tmp_path):
     assert printed == (
         "flowers: classification (the target 'kind' holds text labels; TASK=regression for a "
         "regression); data/tables/flowers.csv is tracked by DVC\n"
-        "gate.yaml: flowers must beat always the most common class and stay within 0.05 of "
+        "gate.yaml: flowers must beat always predicting the most common class and stay within 0.05 of "
         "scikit-learn's linear model\n"
         "next: dvc repro   (then: git add params.yaml dvc.yaml gate.yaml "
         "data/tables/flowers.csv.dvc data/tables/.gitignore dvc.lock metrics plots && git commit)"
