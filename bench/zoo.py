@@ -209,6 +209,8 @@ def run_table(repo: Path, table: ZooTable, frame: pd.DataFrame) -> dict:
         "classes": len(tables.read_schema(raw_path, raw).classes) if table.task == C else None,
         "metrics": metrics,
         "within": not target_misses(table.task, metrics),
+        # train's one line when the loss was still falling (stages/train.py's not_converged)
+        "converged": "not converged" not in timed.stdout + timed.stderr,
     }
 
 
@@ -270,6 +272,13 @@ def _common(result: dict) -> list[str]:
     ]
 
 
+def _converged(result: dict) -> str:
+    """Whether train ended without saying its loss was still falling ("-" for a failed chain)."""
+    if "converged" not in result:
+        return "-"
+    return "yes" if result["converged"] else "**no**"
+
+
 def _training(result: dict) -> str:
     train = result["train"]
     return f"{train['epochs']} x {train['batch_size']}"
@@ -310,13 +319,13 @@ def table_rows(results: list[dict], task: str) -> list[list[str]]:
         _common(result)
         + [_target(result)]
         + [_metric(key, result.get("metrics", {}).get(key)) for key in METRICS[task]]
-        + [verdict(result), _training(result), f"{result['seconds']:.1f}"]
+        + [verdict(result), _converged(result), _training(result), f"{result['seconds']:.1f}"]
         for result in results
     ]
 
 
 COMMON = ["table", "source", "rows", "features", "options", "target"]
-AFTER = ["within target", "epochs x batch", "seconds"]
+AFTER = ["within target", "converged", "epochs x batch", "seconds"]
 
 
 def misses(results: list[dict]) -> list[str]:

@@ -42,12 +42,12 @@ def activate(weights: dict[str, Any], scores_z: np.ndarray) -> np.ndarray:
 
 def unstandardize_target(weights: dict[str, Any], outputs: np.ndarray) -> np.ndarray:
     """A standardized target's prediction back in the target's units, as Keras' Rescaling layer
-    computes it (output * scale + mean, in float32); the outputs as they are without one."""
+    computes it (output * scale + mean), in float64 (Keras rounds the mean to float32); the
+    outputs as they are without one."""
     if "unstandardize_target" not in weights:
         return outputs
     layer = weights["unstandardize_target"]
-    scale, mean = np.float32(layer["scale"]), np.float32(layer["mean"])
-    return np.asarray(outputs, dtype=np.float32) * scale + mean
+    return np.asarray(outputs, dtype=np.float64) * layer["scale"] + layer["mean"]
 
 
 def predict(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
@@ -79,7 +79,9 @@ def read_weights(path: StrPath) -> dict[str, Any]:
         if "standardize" in weights:
             _check_standardize(weights["standardize"], len(weights["layers"][0]["kernel"]))
         if "unstandardize_target" in weights:
-            _check_unstandardize_target(weights["unstandardize_target"])
+            _check_unstandardize_target(
+                weights["unstandardize_target"], weights["output_activation"]
+            )
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(
             f"{path}: not a weights file written by the train stage ({error})"
@@ -98,10 +100,14 @@ def _check_standardize(layer: dict[str, Any], n_inputs: int) -> None:
         raise ValueError("standardize epsilon must be > 0")
 
 
-def _check_unstandardize_target(layer: dict[str, Any]) -> None:
-    mean, scale = float(layer["mean"]), float(layer["scale"])
-    if not (np.isfinite(mean) and np.isfinite(scale) and scale > 0):
+def _check_unstandardize_target(layer: dict[str, Any], output_activation: str) -> None:
+    values = (layer["mean"], layer["scale"])
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise ValueError("unstandardize_target needs numbers")
+    if not (np.isfinite(values).all() and values[1] > 0):
         raise ValueError("unstandardize_target needs a finite mean and a finite scale > 0")
+    if output_activation == "softmax":
+        raise ValueError("unstandardize_target on a classifier's probabilities")
 
 
 def check_fits(weights: dict[str, Any], X: np.ndarray, path: StrPath) -> None:

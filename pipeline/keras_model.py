@@ -36,9 +36,9 @@ UNSTANDARDIZE_TARGET = "unstandardize_target"  # the Rescaling layer's name
 # A training whose last tenth of epochs still made more than this share of its whole fall in
 # loss has not converged (said in one line, with the key to change). A share, not the loss's own
 # relative fall: a separable classification's loss keeps halving towards 0 long after it has
-# converged. Measured: diabetes with its target unscaled 7.3 %, every committed experiment and the
-# zoo's wine under 1.2 %.
+# converged (tests/pipeline/test_keras_model.py: a steady crawl, a 1/t decay).
 STILL_FALLING = 0.02
+MIN_EPOCHS = 5  # fewer say too little about convergence
 # Inside a .keras zip, what changes from one save to the next while the model does not.
 _FIXED_DATE_SAVED = "1980-01-01@00:00:00"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -50,12 +50,9 @@ def build_model(
     model_settings: "settings.Model",
     *,
     X_train: np.ndarray | None = None,
-    y_train: np.ndarray | None = None,
 ) -> keras.Sequential:
     """Standardization if asked (a Normalization layer adapted on X_train), hidden Dense layers,
-    then the scores z = W.x + b ("wx_b"), then the output activation; with
-    ``standardize_target``, a Rescaling layer last that turns the output into the target's units
-    (y_train's mean and spread).
+    then the scores z = W.x + b ("wx_b"), then the output activation.
 
     With ``preprocessing: none`` and ``hidden_units: []`` this is the notebook's linear softmax
     classifier.
@@ -74,26 +71,36 @@ def build_model(
         )
     model.add(keras.layers.Dense(n_outputs, name="wx_b"))
     model.add(keras.layers.Activation(model_settings.output_activation, name="output"))
-    if model_settings.standardize_target:
-        mean, scale = target_scaling(y_train)
-        model.add(keras.layers.Rescaling(scale=scale, offset=mean, name=UNSTANDARDIZE_TARGET))
     return model
 
 
 def target_scaling(y_train: np.ndarray) -> tuple[float, float]:
-    """The train split's target mean and standard deviation (1 for a constant target), as the
-    float32 values the Rescaling layer computes with, so the NumPy forward pass uses the same."""
+    """The train split's target mean and standard deviation (1 for a constant target), in
+    float64: a target of 1e12 +- 1e3 has no distinct values left in float32."""
     y = np.asarray(y_train, dtype=np.float64)
-    mean, spread = np.float32(np.mean(y)), np.float32(np.std(y))
-    return float(mean), float(spread) if spread > 0 else 1.0
+    spread = float(np.std(y))
+    return float(np.mean(y)), spread if spread > 0 else 1.0
 
 
-def target_loss_weight(model: keras.Model) -> float | None:
-    """1 / spread² for a standardized target (None without one): the loss is then the MSE in
-    standard deviations, so the gradients, and the steps a table's defaults make, are the same
-    whether the target is in the millions or the millionths (1 = predicting the mean)."""
-    rescaling = [layer for layer in model.layers if layer.name == UNSTANDARDIZE_TARGET]
-    return 1.0 / rescaling[0].scale ** 2 if rescaling else None
+def standardized(y: np.ndarray, scaling: tuple[float, float]) -> np.ndarray:
+    """The target in standard deviations from the train mean (computed in float64, so that
+    Keras' float32 gets the differences, not the rounded values)."""
+    mean, scale = scaling
+    return (np.asarray(y, dtype=np.float64) - mean) / scale
+
+
+def with_target_scaling(model: keras.Sequential, scaling: tuple[float, float]) -> keras.Sequential:
+    """The trained model followed by a Rescaling layer (output * scale + mean): one model that
+    predicts in the target's own units, which is saved and exported. Keras computes it in
+    float32 like the rest of the model (TensorFlow rounds the mean to float32: steps of 65,536
+    at 1e12); weights.json keeps both in float64 for the NumPy forward pass."""
+    mean, scale = scaling
+    scaled = keras.Sequential(name=model.name)
+    scaled.add(keras.Input(shape=model.input_shape[1:]))
+    for layer in model.layers:
+        scaled.add(layer)
+    scaled.add(keras.layers.Rescaling(scale, offset=mean, name=UNSTANDARDIZE_TARGET))
+    return scaled
 
 
 def compile_model(
@@ -113,7 +120,6 @@ def compile_model(
     model.compile(
         optimizer=optimizer,
         loss=LOSSES[task],
-        loss_weights=target_loss_weight(model),
         metrics=KERAS_METRICS[task],
         steps_per_execution=steps_per_epoch,
     )
@@ -140,10 +146,14 @@ def train_model(
     keras.utils.set_random_seed(train_settings.seed)
     tf.config.experimental.enable_op_determinism()
     steps_per_epoch = math.ceil(len(X_train) / train_settings.batch_size)
-    model = build_model(
-        X_train.shape[1], Y_train.shape[1], model_settings, X_train=X_train, y_train=Y_train
-    )
+    model = build_model(X_train.shape[1], Y_train.shape[1], model_settings, X_train=X_train)
     compile_model(model, task, train_settings, steps_per_epoch)
+    # A standardized target is learnt in standard deviations: the loss is then the MSE in
+    # variances of the target (1 = predicting the mean), and Adam's steps fit a table's defaults
+    # whether the target is in the millions or the millionths.
+    scaling = target_scaling(Y_train) if model_settings.standardize_target else None
+    if scaling:
+        Y_train, Y_test = standardized(Y_train, scaling), standardized(Y_test, scaling)
     history = model.fit(
         X_train,
         Y_train,
@@ -168,14 +178,16 @@ def train_model(
             f"training diverged (loss {losses[-1]} at epoch {len(losses)}) with "
             f"learning_rate={train_settings.learning_rate}; try a smaller learning rate"
         )
-    return model
+    return with_target_scaling(model, scaling) if scaling else model
 
 
 def still_falling(losses: list[float]) -> tuple[float, int] | None:
     """The share of the whole fall in loss (first epoch to last) that the last tenth of the
     epochs (at least one) made, and that many epochs, when the share is more than
-    STILL_FALLING: a training that has not converged. None otherwise, and for one epoch."""
-    if len(losses) < 2:
+    STILL_FALLING: a training that has not converged. None otherwise, and below MIN_EPOCHS
+    (with 2 epochs the last one is all of the fall, however converged: a large table's
+    defaults give it 2)."""
+    if len(losses) < MIN_EPOCHS:
         return None
     back = max(1, len(losses) // 10)
     fall = losses[0] - losses[-1]
@@ -258,7 +270,7 @@ def export_weights(model: keras.Model) -> dict[str, Any]:
         "output_activation": keras.activations.serialize(output.activation),
     }
     rescaling = [layer for layer in model.layers if layer.name == UNSTANDARDIZE_TARGET]
-    if rescaling:  # y -> output * scale + offset, in float32, as the layer computes
+    if rescaling:  # y -> output * scale + offset, the layer's own float64 values
         layer = rescaling[0]
         exported[UNSTANDARDIZE_TARGET] = {"mean": layer.offset, "scale": layer.scale}
     if standardize:  # x -> (x - mean) / max(sqrt(variance), epsilon), as the layer computes

@@ -190,9 +190,10 @@ class Model:
     of the model, so evaluate, plot and predict apply it too); none (the default): the
     features as they are"""
     standardize_target: Flag = False
-    """regression only. true: the model learns the target standardized by the train split's
-    mean and spread and a Keras Rescaling layer puts them back, so it predicts in the target's
-    own units whatever their scale; false (the default): it learns the target as it is"""
+    """regression with a linear output only. true: the model learns the target standardized by
+    the train split's mean and spread and a Keras Rescaling layer puts them back, so it predicts
+    in the target's own units whatever their scale; false (the default): it learns the target
+    as it is"""
 
 
 @dataclass(config=_STRICT)
@@ -268,8 +269,13 @@ def _inconsistencies(experiment: Any) -> list[tuple[str, Any, str]]:
     if model and experiment.task == Task.CLASSIFICATION and model.output_activation != "softmax":
         expected = "softmax for a classification experiment"
         problems.append(("model.output_activation", model.output_activation, expected))
-    if model and experiment.task == Task.CLASSIFICATION and model.standardize_target:
-        expected = "false for a classification (its targets are classes)"
+    if model and model.standardize_target and model.output_activation != "linear":
+        expected = (
+            "false for a classification (its targets are classes)"
+            if experiment.task == Task.CLASSIFICATION
+            else f"false with output_activation {model.output_activation} (a standardized "
+            "target lies on both sides of its mean, without bound: linear)"
+        )
         problems.append(("model.standardize_target", True, expected))
     if model and experiment.task == Task.REGRESSION and model.output_activation == "softmax":
         expected = "an activation other than softmax (one output unit)"

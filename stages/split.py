@@ -58,9 +58,9 @@ def split_table(
 def check_split(
     train: "pd.DataFrame", test: "pd.DataFrame", task: Task, name: str, classes=None
 ) -> list[str]:
-    """A regression whose train side has one target value stops here (nothing to learn, and no
-    spread to standardize by). Returns the warnings: each class that only the test side has
-    (the model never sees it)."""
+    """A regression whose train side has one target value, or a classification whose train side
+    has one class, stops here (nothing to learn). Returns the warnings: each class that only the
+    test side has (the model never sees it)."""
     split = f"experiments.{name}.split"
     if task == Task.REGRESSION:
         values = train["y"].unique()
@@ -70,7 +70,14 @@ def check_split(
                 f"learn; a larger test_size or another random_state, or more varied data"
             )
         return []
-    unseen = sorted(set(test["y"].unique()) - set(train["y"].unique()))
+    seen = train["y"].unique()
+    if len(seen) < 2:
+        label = classes[seen[0]] if classes else str(seen[0])
+        raise InputError(
+            f"{split}: the train split holds one class ({label!r}): nothing to tell apart; "
+            f"stratify: true, a larger test_size or another random_state"
+        )
+    unseen = sorted(set(test["y"].unique()) - set(seen))
     return [
         f"warning: {name}: class {classes[label] if classes else str(label)!r} is only in the "
         f"test split: the model never learns it; set {split}.stratify: true"

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from pipeline import tables
 from pipeline.files import write_json
 from pipeline.settings import Experiment, read_stage_settings
@@ -16,7 +18,6 @@ from stages import cli
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
 # What the model fits, per task: one-hot labels, or the regression target as a column.
 TARGETS = {
@@ -80,7 +81,8 @@ def main() -> None:
         history_path=args.history,
         progress=progress.progress_callback(experiment.name, experiment.train.epochs, sys.stderr),
     )
-    warning = not_converged(experiment, keras_model.still_falling(model.history.history["loss"]))
+    losses = pd.read_csv(args.history)["loss"].tolist()  # the history CSVLogger wrote
+    warning = not_converged(experiment, keras_model.still_falling(losses))
     if warning:
         print(warning, file=sys.stderr)
     keras_model.save_model(model, args.model)

@@ -19,6 +19,7 @@ import sys
 from copy import copy as shallow_copy
 from pathlib import Path
 
+from gate.project import KEY as GATE_PROJECT
 from pipeline import user_table
 from pipeline.errors import InputError
 from pipeline.settings import MISSING
@@ -168,12 +169,17 @@ def check(
     params: dict,
     drop: tuple[str, ...] = (),
     missing: str = "error",
+    gate: dict | None = None,
 ) -> tuple:
     """The problems with the request and the file, one line each, and the task chosen."""
     if not NAME.match(name):
         return [f"NAME: got {name!r}, expected letters, digits, _ and - (a folder name)"], None
     if name in params.get("experiments", {}):
         return [f"NAME: an experiment {name!r} exists already in params.yaml"], None
+    if name == GATE_PROJECT:
+        return [f"NAME: {name!r} is gate.yaml's section of the project's layout"], None
+    if name in (gate or {}):
+        return [f"NAME: gate.yaml has rules for {name!r} already; remove them first"], None
     if task is not None and task not in tuple(Task):
         return [f"TASK: got {task!r}, expected one of {', '.join(Task)}"], None
     if missing not in MISSING:
@@ -232,7 +238,7 @@ def add_experiment(
         root / "gate.yaml",
     )
     params, pipeline, gate = yaml.load(params_path), yaml.load(dvc_yaml_path), yaml.load(gate_path)
-    problems, choice = check(name, data, target, task, params, drop, missing)
+    problems, choice = check(name, data, target, task, params, drop, missing, gate)
     if problems:
         raise InputError("\n".join(problems))
     chosen, reason, n_rows = choice

@@ -149,8 +149,8 @@ def test_report_has_a_table_per_task_and_names_each_miss():
         "mean_r2": -0.002,
     }
     results = [
-        result("penguins", passed),
-        result("grunfeld", missed),
+        result("penguins", passed, converged=True),
+        result("grunfeld", missed, converged=False),
         result("star98", None, error="ImportError: no"),
     ]
     text = zoo.report({"validate_seconds": 2.5, "results": results}, MACHINE)
@@ -159,11 +159,11 @@ def test_report_has_a_table_per_task_and_names_each_miss():
     assert "## Classification" in text and "## Regression" in text
     assert (
         "| `penguins` | palmerpenguins | 342 of 344 | 4 | DROP=island,sex MISSING=drop_rows | "
-        "`species`, 3 classes | 0.9700 | 0.9600 | 0.9800 | - | 0.4400 | yes | 150 x 16 | 12.3 |"
+        "`species`, 3 classes | 0.9700 | 0.9600 | 0.9800 | - | 0.4400 | yes | yes | 150 x 16 | 12.3 |"
     ) in text
     assert (
         "| `grunfeld` | statsmodels | 218 of 220 | 4 | DROP=firm | `invest`, 0.93 to 1487 | "
-        "92750 | -0.5700 | 4205 | 0.9300 | 59320 | -0.0020 | **no** | 150 x 16 | 12.3 |"
+        "92750 | -0.5700 | 4205 | 0.9300 | 59320 | -0.0020 | **no** | **no** | 150 x 16 | 12.3 |"
     ) in text
     assert "**failed**: ImportError: no" in text
     assert zoo.misses(results) == [

@@ -118,11 +118,14 @@ UNIT = {
 RESCALED = {**UNIT, "unstandardize_target": {"mean": 152.5, "scale": 77.25}}
 
 
-def test_a_standardized_target_is_predicted_in_its_own_units_in_float32():
+def test_a_standardized_target_is_predicted_in_its_own_units_in_float64():
     x = np.array([[-1.0], [0.5], [4.0]])
     prediction = inference.predict(RESCALED, x)
-    assert prediction.dtype == np.float32
+    assert prediction.dtype == np.float64
     np.testing.assert_array_equal(prediction[:, 0], [152.5 - 3 * 77.25, 152.5, 152.5 + 7 * 77.25])
+    # float64 keeps a mean of 1e12 + 3 exact, where float32 has steps of 65,536 there.
+    huge = {**UNIT, "unstandardize_target": {"mean": 1e12 + 3, "scale": 2.0}}
+    assert inference.predict(huge, np.array([[0.5]]))[0, 0] == 1e12 + 3
     # The classes' scores and the unscaled output are untouched: only the prediction moves.
     np.testing.assert_array_equal(inference.scores(RESCALED, x), inference.scores(UNIT, x))
 
@@ -132,19 +135,34 @@ def test_unstandardize_target_without_scaling_is_the_identity():
     assert inference.unstandardize_target(UNIT, outputs) is outputs
 
 
+BAD_SCALE = "unstandardize_target needs a finite mean and a finite scale > 0"
+
+
 @pytest.mark.parametrize(
-    "scaling",
+    "scaling, reason",
     [
-        {"mean": 1.0, "scale": 0.0},
-        {"mean": 1.0, "scale": -2.0},
-        {"mean": float("nan"), "scale": 1.0},
+        ({"mean": 1.0, "scale": 0.0}, BAD_SCALE),
+        ({"mean": 1.0, "scale": -2.0}, BAD_SCALE),
+        ({"mean": float("nan"), "scale": 1.0}, BAD_SCALE),
+        ({"mean": 1.0, "scale": float("inf")}, BAD_SCALE),
+        ({"mean": "1", "scale": 1.0}, "unstandardize_target needs numbers"),
+        ({"mean": 1.0, "scale": True}, "unstandardize_target needs numbers"),
+        ({"mean": 1.0}, "'scale'"),
     ],
 )
-def test_read_weights_rejects_a_bad_target_scaling(tmp_path, scaling):
+def test_read_weights_rejects_a_bad_target_scaling(tmp_path, scaling, reason):
     path = write_weights(tmp_path / "weights.json", {**UNIT, "unstandardize_target": scaling})
+    assert (
+        weights_error(path) == f"{path}: not a weights file written by the train stage ({reason})"
+    )
+
+
+def test_read_weights_rejects_a_target_scaling_on_class_probabilities(tmp_path):
+    classifier = {**TWO_LAYER, "unstandardize_target": {"mean": 1.0, "scale": 2.0}}
+    path = write_weights(tmp_path / "weights.json", classifier)
     assert weights_error(path) == (
-        f"{path}: not a weights file written by the train stage (unstandardize_target needs a "
-        "finite mean and a finite scale > 0)"
+        f"{path}: not a weights file written by the train stage (unstandardize_target on a "
+        "classifier's probabilities)"
     )
 
 

@@ -716,6 +716,13 @@ def test_read_stage_settings_rejects_sections_of_another_stage(experiments, tmp_
             "classification (its targets are classes)",
         ),
         (
+            "regression.model.standardize_target",
+            True,
+            "experiments.regression.model.standardize_target: got True, expected false with "
+            "output_activation sigmoid (a standardized target lies on both sides of its mean, "
+            "without bound: linear)",
+        ),
+        (
             "blobs4.model.standardize_target",
             "yes",
             "experiments.blobs4.model.standardize_target: got 'yes', expected true or false",

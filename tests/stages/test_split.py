@@ -161,3 +161,12 @@ def test_a_class_only_in_the_test_split_is_a_warning_naming_it_and_the_fix():
 
 def test_a_class_only_in_the_train_split_is_fine():
     assert split.check_split(frame([0, 1, 2]), frame([0, 1]), Task.CLASSIFICATION, "wine") == []
+
+
+def test_a_classification_whose_train_side_has_one_class_stops_naming_it():
+    with pytest.raises(InputError) as raised:
+        split.check_split(frame([1, 1]), frame([0, 1]), Task.CLASSIFICATION, "wine", ("a", "b"))
+    assert str(raised.value) == (
+        "experiments.wine.split: the train split holds one class ('b'): nothing to tell apart; "
+        "stratify: true, a larger test_size or another random_state"
+    )

@@ -139,6 +139,7 @@ def test_an_unreadable_file_is_refused(repo, tmp_path):
             "clustering",
             "TASK: got 'clustering', expected one of classification, regression",
         ),
+        ("project", None, "NAME: 'project' is gate.yaml's section of the project's layout"),
     ],
 )
 def test_a_bad_request_is_refused(repo, tmp_path, name, task, line):
@@ -149,6 +150,15 @@ def test_the_name_of_an_existing_experiment_is_refused(repo, tmp_path):
     existing = next(iter(read_yaml(repo / "params.yaml")["experiments"]))  # whichever it is
     assert refused(repo, existing, user_file(tmp_path, FLOWERS), "kind", None) == [
         f"NAME: an experiment {existing!r} exists already in params.yaml"
+    ]
+
+
+def test_a_name_with_rules_in_gate_yaml_already_is_refused(repo, tmp_path):
+    with (repo / "gate.yaml").open("a") as rules:
+        rules.write("\nflowers:\n  test_accuracy: {better: higher, min: 0.9}\n")
+    run(["git", "commit", "-qam", "rules first"], repo)
+    assert refused(repo, "flowers", user_file(tmp_path, FLOWERS), "kind", None) == [
+        "NAME: gate.yaml has rules for 'flowers' already; remove them first"
     ]
 
 
