@@ -125,9 +125,17 @@ def test_a_standardized_target_is_predicted_in_its_own_units_in_float64():
     np.testing.assert_array_equal(prediction[:, 0], [152.5 - 3 * 77.25, 152.5, 152.5 + 7 * 77.25])
     # float64 keeps a mean of 1e12 + 3 exact, where float32 has steps of 65,536 there.
     huge = {**UNIT, "unstandardize_target": {"mean": 1e12 + 3, "scale": 2.0}}
-    assert inference.predict(huge, np.array([[0.5]]))[0, 0] == 1e12 + 3
+    assert float(inference.predict(huge, np.array([[0.5]]))[0, 0]) == 1e12 + 3
     # The classes' scores and the unscaled output are untouched: only the prediction moves.
     np.testing.assert_array_equal(inference.scores(RESCALED, x), inference.scores(UNIT, x))
+
+
+def test_unstandardize_target_takes_float32_outputs_to_float64():
+    # As Keras gives them: float32 times a Python float would stay float32 (steps of 65,536).
+    huge = {**UNIT, "unstandardize_target": {"mean": 1e12 + 3, "scale": 2.0}}
+    outputs = np.array([[0.5]], dtype=np.float32)
+    predicted = inference.unstandardize_target(huge, outputs)
+    assert predicted.dtype == np.float64 and float(predicted[0, 0]) == 1e12 + 4
 
 
 def test_unstandardize_target_without_scaling_is_the_identity():
@@ -166,9 +174,11 @@ def test_read_weights_rejects_a_target_scaling_on_class_probabilities(tmp_path):
     )
 
 
-def test_read_weights_accepts_a_target_scaling(tmp_path):
-    path = write_weights(tmp_path / "weights.json", RESCALED)
-    assert inference.read_weights(path) == RESCALED
+@pytest.mark.parametrize("scale", [77.25, 0.5, 1e-12])
+def test_read_weights_accepts_a_target_scaling(tmp_path, scale):
+    rescaled = {**UNIT, "unstandardize_target": {"mean": -3.0, "scale": scale}}
+    path = write_weights(tmp_path / "weights.json", rescaled)
+    assert inference.read_weights(path) == rescaled
 
 
 # --- the softmax loss from the scores ---
