@@ -360,7 +360,10 @@ def test_a_saved_model_with_a_standardized_target_loads_and_predicts_the_same(tm
         ([1.0], None),  # one epoch: nothing to compare
         ([1.0, 0.5], None),  # two: the last one is all of the fall, however converged
         ([1.0, 0.9, 0.8, 0.7], None),  # four: still too few
-        ([1.0, 0.9, 0.8, 0.7, 0.6], (pytest.approx(0.25), 1)),  # five: the last tenth is at least one epoch
+        (
+            [1.0, 0.9, 0.8, 0.7, 0.6],
+            (pytest.approx(0.25), 1),
+        ),  # five: the last tenth is at least one epoch
         ([2.0] + [1.0] * 8 + [0.99], None),  # 10 epochs: the last one made 1 % of the fall
         ([2.0] + [1.0] * 8 + [0.95], (pytest.approx(0.05 / 1.05), 1)),
         ([4.0] * 18 + [2.0, 1.0], (1.0, 2)),  # 20 epochs: two epochs back
