@@ -10,8 +10,6 @@ exits 1 naming each table that misses its target.
 """
 
 import argparse
-import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -27,7 +25,7 @@ from bench.run import describe_machine, log
 from bench.stats import markdown_table
 from pipeline import tables
 from pipeline.files import read_json, write_text
-from tools.workspace import REPO, commit_all, copy_tracked_files, get_param, set_params
+from tools.workspace import REPO, copy_tracked_files, get_param, set_params
 
 ACCURACY_MARGIN = 0.02  # a classifier's test accuracy may be this far below logistic regression's
 MSE_RATIO = 1.05  # a regression's test MSE may be this many times linear regression's
@@ -107,24 +105,6 @@ TABLES = (
 def experiment(table: "ZooTable") -> str:
     """The table's experiment name in the copy: NAME=."""
     return PREFIX + table.name
-
-
-def copy_working_tree(repo: Path) -> None:
-    """The project as its working tree has it, new files git does not track yet included
-    (the benchmark's copies hold tracked files only), committed in a new git repo."""
-    copy_tracked_files(repo)
-    names = subprocess.run(
-        ["git", "ls-files", "--others", "--exclude-standard", "-z"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split("\0")
-    for name in filter(None, names):
-        if (REPO / name).is_file() and not (REPO / name).is_symlink():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, repo / name)
-    commit_all(repo, "files not tracked yet")
 
 
 def write_csv(table: ZooTable, path: Path, rows: int | None = None) -> pd.DataFrame:
@@ -386,7 +366,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zoo-") as workdir:
         repo = Path(workdir) / "repo"
         repo.mkdir()
-        copy_working_tree(repo)
+        copy_tracked_files(repo, untracked=True)
         zoo_run = run_zoo(repo, [t for t in TABLES if t.name in chosen], Path(workdir))
     text = report(zoo_run, machine)
     print(text)

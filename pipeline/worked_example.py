@@ -43,11 +43,15 @@ def explain_point(
 def _explain_prediction(
     weights: dict[str, Any], scores_z: np.ndarray, target: float
 ) -> dict[str, Any]:
-    prediction = float(inference.activate(weights, scores_z)[0, 0])
+    output = activations.ACTIVATIONS[weights["output_activation"]](scores_z)
+    prediction = float(inference.unstandardize_target(weights, output)[0, 0])
     scaling = weights.get("unstandardize_target")
     unscaled = (
-        {"output": float(activations.ACTIVATIONS[weights["output_activation"]](scores_z)[0, 0])}
-        | {"target_mean": scaling["mean"], "target_scale": scaling["scale"]}
+        {
+            "output": float(output[0, 0]),
+            "target_mean": scaling["mean"],
+            "target_scale": scaling["scale"],
+        }
         if scaling
         else {}
     )

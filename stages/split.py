@@ -70,17 +70,20 @@ def check_split(
                 f"learn; a larger test_size or another random_state, or more varied data"
             )
         return []
+
+    def named(label):
+        return classes[label] if classes else str(label)
+
     seen = train["y"].unique()
     if len(seen) < 2:
-        label = classes[seen[0]] if classes else str(seen[0])
         raise InputError(
-            f"{split}: the train split holds one class ({label!r}): nothing to tell apart; "
-            f"stratify: true, a larger test_size or another random_state"
+            f"{split}: the train split holds one class ({named(seen[0])!r}): nothing to tell "
+            f"apart; stratify: true, a larger test_size or another random_state"
         )
     unseen = sorted(set(test["y"].unique()) - set(seen))
     return [
-        f"warning: {name}: class {classes[label] if classes else str(label)!r} is only in the "
-        f"test split: the model never learns it; set {split}.stratify: true"
+        f"warning: {name}: class {named(label)!r} is only in the test split: the model never "
+        f"learns it; set {split}.stratify: true"
         for label in unseen
     ]
 

@@ -41,14 +41,20 @@ def git(repo: str | Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=pipeline_env(), check=True, capture_output=True)
 
 
-def copy_tracked_files(target: Path) -> None:
-    """Copy the files git tracks (as they are in the working tree) into a new git repo."""
+def copy_tracked_files(target: Path, untracked: bool = False) -> None:
+    """Copy the files git tracks (as they are in the working tree), and with ``untracked`` the
+    new files git does not ignore, into a new git repo. Symlinks (a clone's .venv) stay out."""
+    others = ["--others", "--exclude-standard"] if untracked else []
     names = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True, text=True
+        ["git", "ls-files", "-z", "--cached", *others],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split("\0")
     for name in filter(None, names):
         source = REPO / name
-        if source.is_file():
+        if source.is_file() and not source.is_symlink():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     git(target, "init", "-q", "-b", "main")
