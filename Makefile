@@ -41,7 +41,7 @@ experiment: setup
 IN ?=
 OUT ?=
 predict: setup
-	python -m stages.predict --weights "models/$(NAME)/weights.json" --rows "$(IN)" --out "$(OUT)"
+	python -m stages predict --weights "models/$(NAME)/weights.json" --rows "$(IN)" --out "$(OUT)"
 
 ## test: the test suite, unit and end-to-end (not the QEMU runs: those are test-cpus)
 test: setup

@@ -110,7 +110,7 @@ def run_chain(repo, table, out, steps):
     for stage in CHAIN:
         _record(steps, stage, run_checked(commands[stage], repo))
     weights = f"models/{EXPERIMENT}/weights.json"
-    predict = [sys.executable, "-m", "stages.predict", "--weights", weights]
+    predict = [sys.executable, "-m", "stages", "predict", "--weights", weights]
     _record(
         steps, "predict", run_checked(predict + ["--rows", str(table), "--out", str(out)], repo)
     )

@@ -6,7 +6,7 @@ count; either changes the last bits of a float, and so the bytes of every output
 ``pin_kernels`` caps all of them at the x86-64-v3 (AVX2 + FMA) kernels and one thread count,
 the code every x86-64-v3 CPU runs, AVX-512 or not. It must run before NumPy or TensorFlow is
 imported (they read these variables once, when they load): each stage's entry point calls it
-first, through ``stages.startup.prepare_process``.
+first, through ``stages.__main__.prepare_process``.
 
 This module imports nothing that loads NumPy: it reads the CPU's features through glibc.
 """

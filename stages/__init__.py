@@ -1,5 +1,4 @@
-"""The pipeline's stages, run as ``python -m stages.<stage>`` by dvc.yaml: the entry points.
-
-Each entry point calls ``startup.prepare_process()`` before its other imports; importing this
-package does nothing else.
+"""The pipeline's stages, one module each, all run through one runner: ``python3 -m stages
+<stage> ...`` (stages/__main__.py), as dvc.yaml's commands do. Importing this package does
+nothing.
 """

@@ -1,7 +1,9 @@
-"""What every stage's entry point shares: argument parsing and one-line errors."""
+"""What the stages share: their paths' arguments, one-line errors, and TensorFlow's import."""
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pipeline.errors import PipelineError
 
@@ -22,3 +24,21 @@ def run(main):
         for line in str(error).split("\n"):
             print(f"error: {line}", file=sys.stderr)
         sys.exit(2)
+
+
+@contextmanager
+def without_sklearn() -> Iterator[None]:
+    """Imports in this block see no scikit-learn; later ones do.
+
+    Keras loads its scikit-learn wrappers, and scikit-learn with them (0.6-1.1 s), whenever
+    scikit-learn is installed; the train stage never uses them. None in sys.modules makes that
+    import fail as if scikit-learn were absent, a case Keras handles (keras/src/wrappers).
+    """
+    hidden = "sklearn" not in sys.modules
+    if hidden:
+        sys.modules["sklearn"] = None
+    try:
+        yield
+    finally:
+        if hidden:
+            del sys.modules["sklearn"]

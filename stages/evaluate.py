@@ -1,9 +1,5 @@
 """Stage: score a trained model on the test split, beside its split's limits and baselines."""
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 import sys
 
 import numpy as np
@@ -164,7 +160,3 @@ def main() -> None:
     warning = naive_warning(experiment.name, experiment.task, metrics)
     if warning:
         print(warning, file=sys.stderr)
-
-
-if __name__ == "__main__":
-    cli.run(main)

@@ -1,10 +1,6 @@
 """Stage: write one of scikit-learn's bundled real tables as a CSV with a header, as a person
 would export it (named columns, classes as text): the own-data example, offline."""
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 import argparse
 
 import pandas as pd
@@ -41,7 +37,3 @@ def main() -> None:
     frame = example_table(args.dataset)
     write_atomic(args.out, lambda tmp: frame.to_csv(tmp, index=False))
     print(f"{args.out}: {len(frame)} rows of scikit-learn's {args.dataset}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,9 +1,5 @@
 """Stage: generate an experiment's dataset (make_blobs, or a noisy logistic curve)."""
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,7 +55,3 @@ def main() -> None:
     table = GENERATORS[type(experiment.data)](experiment.data)
     tables.write_table(table, args.out)
     print(f"{experiment.name}: generated {len(table)} samples")
-
-
-if __name__ == "__main__":
-    cli.run(main)

@@ -1,9 +1,5 @@
 """Stage: read a table of the user's own (CSV or Parquet), check it, write the pipeline's table."""
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 from pipeline import tables, user_table
 from pipeline.errors import InputError
 from pipeline.settings import read_stage_settings
@@ -31,7 +27,3 @@ def main() -> None:
     dropped = len(frame) - len(table)
     note = f" ({dropped} rows with missing values dropped)" if dropped else ""
     print(f"{experiment.name}: {len(table)} rows, {len(schema.features)} features{note}")
-
-
-if __name__ == "__main__":
-    cli.run(main)

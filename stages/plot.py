@@ -1,9 +1,5 @@
 """Stage: draw an experiment's pictures as PNG files (boundary, predictions, anatomy; or fit)."""
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -318,7 +314,3 @@ def main() -> None:
     for figure_name, fig in figures.items():
         save_figure(fig, out / f"{figure_name}.png")
     print(f"{experiment.name}: drew {', '.join(figures)} in {out}")
-
-
-if __name__ == "__main__":
-    cli.run(main)

@@ -5,10 +5,6 @@ class, or the predicted value; the model's own preprocessing is applied (it is i
     make predict NAME=<experiment> IN=<rows.csv|rows.parquet> OUT=<predictions.csv>
 """
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 from typing import Any
 
 import numpy as np
@@ -56,7 +52,3 @@ def main() -> None:
     result = predictions(weights, X, schema)
     write_atomic(args.out, lambda tmp: result.to_csv(tmp, index=False))
     print(f"{args.out}: {len(result)} predictions")
-
-
-if __name__ == "__main__":
-    cli.run(main)

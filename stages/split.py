@@ -1,10 +1,6 @@
 """Stage: split an experiment's data into train and test, one-hot encoding the labels; the
 split's limits and baselines (pipeline.baselines), which depend on nothing else."""
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 import sys
 from typing import TYPE_CHECKING
 
@@ -104,7 +100,3 @@ def main() -> None:
         args.baselines, baselines.baselines_of(train, test, experiment.task, experiment.table)
     )
     print(f"{experiment.name}: {len(train)} train / {len(test)} test samples")
-
-
-if __name__ == "__main__":
-    cli.run(main)

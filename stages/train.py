@@ -1,9 +1,5 @@
 """Stage: train an experiment's Keras model on its train split."""
 
-from stages.startup import prepare_process, without_sklearn
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,7 +61,7 @@ def main() -> None:
     test = tables.read_table(args.test, experiment.task)
     schema = tables.read_schema(args.train, train)
     # TensorFlow loads only once the inputs are known good.
-    with without_sklearn():
+    with cli.without_sklearn():
         from pipeline import keras_model, progress
 
     Path(args.history).parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +83,3 @@ def main() -> None:
         print(warning, file=sys.stderr)
     keras_model.save_model(model, args.model)
     write_json(args.weights, keras_model.export_weights(model) | names(schema))
-
-
-if __name__ == "__main__":
-    cli.run(main)

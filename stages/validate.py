@@ -5,10 +5,6 @@ change keeps a byte-identical file, so DVC leaves it cached. A bad value fails
 here, before DVC has removed any other stage's outputs.
 """
 
-from stages.startup import prepare_process
-
-prepare_process()  # first: the project's Python, and the same CPU kernels on every machine
-
 import shutil
 from pathlib import Path
 
@@ -88,7 +84,3 @@ def main() -> None:
         raise SettingsError("\n".join(problems))
     write_settings(experiments, args.out)
     print(f"params valid: {', '.join(experiments)}")
-
-
-if __name__ == "__main__":
-    cli.run(main)

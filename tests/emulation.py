@@ -2,7 +2,7 @@
 
 QEMU's user-mode emulator runs one process as if on another CPU model, so NumPy, OpenBLAS and
 oneDNN choose their kernels for that CPU. It does not follow exec, so each stage's command
-from dvc.lock is started as ``qemu-x86_64 -cpu MODEL python -m stages...`` directly.
+from dvc.lock is started as ``qemu-x86_64 -cpu MODEL python -m stages ...`` directly.
 """
 
 import hashlib

@@ -1,7 +1,7 @@
 """dvc.yaml against the truth: each stage's code dep, and the charts.
 
-A stage depends on its fingerprint from the code stage (pipeline.imports: every file it
-imports, transitively, hashed), so no list of modules can drift from the code; the charts are
+A stage depends on its fingerprint from the fingerprint stage (pipeline.fingerprint: every
+file it imports, transitively, hashed), so no list of modules can drift from the code; the charts are
 derived from params.yaml (the experiments).
 """
 
@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from pipeline import imports
+from pipeline import fingerprint
 from pipeline.files import read_yaml
 from tests.mermaid import mermaid_blocks, mermaid_parse_errors
 from tools.workspace import REPO, pipeline_env
@@ -22,44 +22,43 @@ def read_project_yaml(name):
     return read_yaml(REPO / name)
 
 
-def code_files(module):
-    """Every project file that running ``python -m module`` executes (pipeline.imports)."""
-    return set(imports.code_files(module))
+def code_files(stage):
+    """Every project file that running ``python3 -m stages <stage>`` executes."""
+    return set(fingerprint.code_files("stages.__main__", f"stages.{stage}"))
 
 
 def stage_definitions():
-    """Each stage of dvc.yaml but the code stage: its module (from `python -m ...`), its deps."""
+    """Each stage of dvc.yaml but the fingerprint stage: the stage it runs, its deps."""
     for name, stage in read_project_yaml("dvc.yaml")["stages"].items():
         body = stage.get("do", stage)
         command = shlex.split(body["cmd"])
-        if name != "code":
-            yield name, command[command.index("-m") + 1], set(body["deps"])
+        if name != "fingerprint":
+            yield name, command[command.index("stages") + 1], set(body["deps"])
 
 
-def code_stage():
-    """The code stage: the stage modules its command fingerprints, its folder, its deps."""
-    stage = read_project_yaml("dvc.yaml")["stages"]["code"]
+def fingerprint_stage():
+    """The fingerprint stage: the stages its command fingerprints, its folder, its deps."""
+    stage = read_project_yaml("dvc.yaml")["stages"]["fingerprint"]
     command = shlex.split(stage["cmd"])
     folder = command[command.index("--out") + 1]
     return command[command.index("--out") + 2 :], folder, stage["deps"], stage["outs"]
 
 
-@pytest.mark.parametrize("name, module, deps", list(stage_definitions()))
-def test_each_stage_depends_on_the_fingerprint_of_the_code_it_runs(name, module, deps):
+@pytest.mark.parametrize("name, stage, deps", list(stage_definitions()))
+def test_each_stage_depends_on_the_fingerprint_of_the_code_it_runs(name, stage, deps):
     # A stage's code dep is its fingerprint (the files it runs, hashed); a .py listed
     # beside it would only lengthen dvc.lock, which DVC rewrites after every stage.
-    fingerprinted, folder, _, _ = code_stage()
-    stem = module.removeprefix("stages.")
-    assert stem in fingerprinted, f"the code stage does not fingerprint {module}"
-    assert f"{folder}/{stem}.json" in deps, f"dvc.yaml stage {name}: no dep on its fingerprint"
+    fingerprinted, folder, _, _ = fingerprint_stage()
+    assert stage in fingerprinted, f"the fingerprint stage does not fingerprint {stage}"
+    assert f"{folder}/{stage}.json" in deps, f"dvc.yaml stage {name}: no dep on its fingerprint"
     assert not [dep for dep in deps if dep.endswith(".py")], f"dvc.yaml stage {name}"
 
 
-def test_the_code_stage_depends_on_every_package_a_stage_runs_code_from():
-    fingerprinted, folder, deps, outs = code_stage()
+def test_the_fingerprint_stage_depends_on_every_package_a_stage_runs_code_from():
+    fingerprinted, folder, deps, outs = fingerprint_stage()
     assert outs == [folder]
-    packages = {path.split("/")[0] for m in fingerprinted for path in code_files(f"stages.{m}")}
-    assert packages == set(imports.PROJECT_PACKAGES) == set(deps)
+    packages = {path.split("/")[0] for stage in fingerprinted for path in code_files(stage)}
+    assert packages == set(fingerprint.PROJECT_PACKAGES) == set(deps)
 
 
 def test_each_stage_runs_python3_which_every_install_has():
@@ -69,10 +68,11 @@ def test_each_stage_runs_python3_which_every_install_has():
 
 
 def test_the_import_walk_finds_lazy_and_package_imports():
-    files = code_files("stages.train")
-    # keras_model is imported inside main(), after the inputs are checked.
+    files = code_files("train")
+    # keras_model is imported inside main(), after the inputs are checked; the runner pins cpu.
     assert {
         "stages/__init__.py",
+        "stages/__main__.py",
         "stages/train.py",
         "pipeline/keras_model.py",
         "pipeline/cpu.py",

@@ -15,7 +15,7 @@ from tools.workspace import ran_stages, stage_commands
 pytestmark = pytest.mark.e2e
 
 ALL_STAGES = sorted(
-    ["code", "validate"]
+    ["fingerprint", "validate"]
     + [
         f"{stage}@{name}"
         for stage in ("generate", "split", "train", "evaluate", "plot")
@@ -82,8 +82,8 @@ def test_forced_rerun_reproduces_every_output_bit_for_bit(small_pipeline):
     # One experiment's whole chain (CI forces all three at full size: .ci/run).
     output = run(["dvc", "repro", "-f", "plot@blobs2"], small_pipeline).stdout
     assert ran_stages(output) == [
-        "code",
         "evaluate@blobs2",
+        "fingerprint",
         "generate@blobs2",
         "plot@blobs2",
         "split@blobs2",

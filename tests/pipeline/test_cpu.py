@@ -98,6 +98,8 @@ class Watch:
             seen[name] = {key: os.environ.get(key) for key in CAPS}
         return None
 sys.meta_path.insert(0, Watch())
+from stages.__main__ import prepare_process
+prepare_process()
 import stages.train
 from pipeline import keras_model
 import numpy, threadpoolctl
@@ -128,7 +130,8 @@ def test_a_stage_process_has_the_caps_before_numpy_and_tensorflow_load():
         [
             sys.executable,
             "-c",
-            "import stages.train; import pipeline.keras_model as m, numpy as np;"
+            "from stages.__main__ import prepare_process; prepare_process();"
+            "import pipeline.keras_model as m, numpy as np;"
             "m.keras.ops.matmul(np.ones((8, 8), 'float32'), np.ones((8, 8), 'float32'))",
         ],
         env=env,

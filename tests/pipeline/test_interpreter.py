@@ -48,7 +48,7 @@ def bare_python(tmp_path):
 def test_a_stage_under_another_python_stops_with_one_line_naming_it(bare_python):
     python = bare_python
     result = subprocess.run(
-        [python, "-m", "stages.validate", "--params", "params.yaml", "--out", "/nonexistent"],
+        [python, "-m", "stages", "validate", "--params", "params.yaml", "--out", "/nonexistent"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -266,7 +266,7 @@ def run_evaluate(tmp_path, weights, test, schema, baselines):
     }
     options = [part for key, path in arguments.items() for part in (f"--{key}", str(path))]
     return subprocess.run(
-        [sys.executable, "-c", LOADED_SKLEARN, "stages.evaluate", *options],
+        [sys.executable, "-c", LOADED_SKLEARN, "stages", "evaluate", *options],
         cwd=REPO,
         env=pipeline_env(),
         capture_output=True,

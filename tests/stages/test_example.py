@@ -61,7 +61,7 @@ def test_diabetes_is_as_measured_not_centred():
 def test_the_command_writes_a_csv_read_back_as_the_same_table(tmp_path):
     out = tmp_path / "wine.csv"
     result = subprocess.run(
-        [sys.executable, "-m", "stages.example", "--dataset", "wine", "--out", str(out)],
+        [sys.executable, "-m", "stages", "example", "--dataset", "wine", "--out", str(out)],
         cwd=REPO,
         env=pipeline_env(),
         capture_output=True,

@@ -34,7 +34,8 @@ def ingest(tmp_path, settings, table):
         [
             sys.executable,
             "-m",
-            "stages.ingest",
+            "stages",
+            "ingest",
             "--settings",
             str(settings),
             "--table",

@@ -92,7 +92,8 @@ def run_predict(tmp_path, weights, rows_csv):
         [
             sys.executable,
             "-m",
-            "stages.predict",
+            "stages",
+            "predict",
             "--weights",
             str(weights_path),
             "--rows",

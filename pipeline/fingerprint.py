@@ -1,6 +1,6 @@
-"""The code a stage runs, derived from its imports: every project file that ``python -m
-<module>`` executes (imports, transitively, lazy ones too, and each package's ``__init__.py``),
-and a fingerprint of their contents, which the `code` stage writes for each stage to depend on.
+"""The code a stage runs, derived from its imports: every project file that ``python3 -m stages
+<stage>`` executes (imports, transitively, lazy ones too, and each package's ``__init__.py``),
+and a fingerprint of their contents, which the `fingerprint` stage writes for each stage.
 """
 
 import ast
@@ -34,10 +34,10 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def code_files(module: str, root: Path = REPO) -> list[str]:
-    """Every project file that running ``python -m module`` executes, sorted as dvc.yaml lists
-    them: the stage's own file first, then its packages' and library modules."""
-    files, todo = set(), [module]
+def code_files(*modules: str, root: Path = REPO) -> list[str]:
+    """Every project file that running ``modules`` executes: their own files first, in their
+    order, then their packages' and library modules, sorted."""
+    files, todo = set(), list(modules)
     while todo:
         name = todo.pop()
         parts = name.split(".")
@@ -46,17 +46,15 @@ def code_files(module: str, root: Path = REPO) -> list[str]:
             if path is not None and path not in files:
                 files.add(path)
                 todo += imported_modules(path)
-    own = str(module_file(module, root).relative_to(root))
-    rest = sorted(
-        str(path.relative_to(root)) for path in files if str(path.relative_to(root)) != own
-    )
-    return [own, *rest]
+    own = [str(module_file(module, root).relative_to(root)) for module in modules]
+    rest = sorted(str(path.relative_to(root)) for path in files)
+    return [*own, *(name for name in rest if name not in own)]
 
 
-def fingerprint(module: str, root: Path = REPO) -> dict[str, str]:
-    """{file: MD5 of its bytes} for every project file ``python -m module`` runs, in
-    code_files' order: it changes exactly when the code the module runs changes."""
+def fingerprint(*modules: str, root: Path = REPO) -> dict[str, str]:
+    """{file: MD5 of its bytes} for every project file that running ``modules`` executes, in
+    code_files' order: it changes exactly when that code changes."""
     return {
         name: hashlib.md5((root / name).read_bytes()).hexdigest()
-        for name in code_files(module, root)
+        for name in code_files(*modules, root=root)
     }

@@ -1,21 +1,17 @@
-"""pipeline.imports: the code a stage runs, from its imports, and its fingerprint."""
+"""pipeline.fingerprint: the code a stage runs, from its imports, and its fingerprint."""
 
 import hashlib
 import textwrap
 
 import pytest
 
-from pipeline import imports
+from pipeline import fingerprint
 
 FAKE_PROJECT = {
     "stages/__init__.py": '"""The stages."""\n',
-    "stages/startup.py": "from pipeline.cpu import pin\n",
+    "stages/__main__.py": "from pipeline.cpu import pin\nfrom stages import cli\n",
     "stages/cli.py": "import argparse\nimport sys\n",
     "stages/train.py": """\
-        from stages.startup import prepare
-
-        prepare()
-
         import numpy as np
 
         from pipeline import tables
@@ -38,6 +34,7 @@ FAKE_PROJECT = {
     "tools/workspace.py": "from pipeline import drawing\n",
 }
 TRAIN_FILES = [
+    "stages/__main__.py",
     "stages/train.py",
     "pipeline/__init__.py",
     "pipeline/cpu.py",
@@ -47,7 +44,6 @@ TRAIN_FILES = [
     "pipeline/tables.py",
     "stages/__init__.py",
     "stages/cli.py",
-    "stages/startup.py",
 ]
 
 
@@ -59,12 +55,12 @@ def project(tmp_path):
     return tmp_path
 
 
-def test_code_files_are_the_transitive_imports_own_file_first(project):
-    assert imports.code_files("stages.train", project) == TRAIN_FILES
+def test_code_files_are_the_transitive_imports_own_files_first(project):
+    assert fingerprint.code_files("stages.__main__", "stages.train", root=project) == TRAIN_FILES
 
 
 def test_code_files_of_a_module_importing_one_library_module(project):
-    assert imports.code_files("stages.other", project) == [
+    assert fingerprint.code_files("stages.other", root=project) == [
         "stages/other.py",
         "pipeline/__init__.py",
         "pipeline/drawing.py",
@@ -73,9 +69,7 @@ def test_code_files_of_a_module_importing_one_library_module(project):
 
 
 def test_imported_modules_include_lazy_imports_and_imported_names(project):
-    assert imports.imported_modules(project / "stages" / "train.py") == {
-        "stages.startup",
-        "stages.startup.prepare",
+    assert fingerprint.imported_modules(project / "stages" / "train.py") == {
         "numpy",
         "pipeline",
         "pipeline.tables",
@@ -88,23 +82,24 @@ def test_imported_modules_include_lazy_imports_and_imported_names(project):
 
 
 def test_module_file_is_a_package_init_or_a_module_of_the_project(project):
-    assert imports.module_file("pipeline", project) == project / "pipeline" / "__init__.py"
-    assert imports.module_file("pipeline.tables", project) == project / "pipeline" / "tables.py"
-    assert imports.module_file("pipeline.tables.InputError", project) is None
-    assert imports.module_file("tools.workspace", project) is None
-    assert imports.module_file("numpy", project) is None
+    assert fingerprint.module_file("pipeline", project) == project / "pipeline" / "__init__.py"
+    assert fingerprint.module_file("pipeline.tables", project) == project / "pipeline" / "tables.py"
+    assert fingerprint.module_file("pipeline.tables.InputError", project) is None
+    assert fingerprint.module_file("tools.workspace", project) is None
+    assert fingerprint.module_file("numpy", project) is None
 
 
 def test_a_fingerprint_is_each_file_the_module_runs_with_its_md5(project):
-    printed = imports.fingerprint("stages.other", project)
-    assert list(printed) == imports.code_files("stages.other", project)
+    printed = fingerprint.fingerprint("stages.other", root=project)
+    assert list(printed) == fingerprint.code_files("stages.other", root=project)
     assert printed["pipeline/drawing.py"] == hashlib.md5(b"import matplotlib\n").hexdigest()
     (project / "pipeline" / "tables.py").write_text("# not imported by stages.other\n")
-    assert imports.fingerprint("stages.other", project) == printed
+    assert fingerprint.fingerprint("stages.other", root=project) == printed
     (project / "pipeline" / "drawing.py").write_text("import matplotlib  # edited\n")
-    assert imports.fingerprint("stages.other", project) != printed
+    assert fingerprint.fingerprint("stages.other", root=project) != printed
 
 
 def test_the_real_stages_are_walked_the_ingest_stage_among_them():
-    assert imports.code_files("stages.ingest")[0] == "stages/ingest.py"
-    assert "pipeline/user_table.py" in imports.code_files("stages.ingest")
+    files = fingerprint.code_files("stages.__main__", "stages.ingest")
+    assert files[:2] == ["stages/__main__.py", "stages/ingest.py"]
+    assert "pipeline/user_table.py" in files
