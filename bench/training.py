@@ -20,7 +20,7 @@ import numpy as np
 from stages import generate, split  # first: stages pins the CPU kernels before anything loads
 
 # isort: split
-from pipeline import keras_model, tables  # keras_model sets TensorFlow's env, then imports it
+from pipeline import datasets, keras_model  # keras_model sets TensorFlow's env, then imports it
 from pipeline.settings import load_params
 
 # isort: split
@@ -32,7 +32,12 @@ def pipeline_data(experiment):
     train, test = split.split_table(
         generate.generate_blobs(experiment.data), experiment.split, experiment.task
     )
-    return tables.features(train), tables.onehot(train), tables.features(test), tables.onehot(test)
+    return (
+        datasets.features(train),
+        datasets.onehot(train),
+        datasets.features(test),
+        datasets.onehot(test),
+    )
 
 
 def notebook_data(experiment):

@@ -23,7 +23,7 @@ import pandas as pd
 from bench.repo import run_checked, run_timed
 from bench.run import describe_machine, log
 from bench.stats import markdown_table
-from pipeline import tables
+from pipeline import datasets
 from pipeline.files import read_json, write_text
 from tools.workspace import REPO, copy_tracked_files, get_param, set_params
 
@@ -185,8 +185,8 @@ def run_table(repo: Path, table: ZooTable, frame: pd.DataFrame) -> dict:
     return {
         **result,
         "rows": len(raw),
-        "features": tables.features(raw).shape[1],
-        "classes": len(tables.read_schema(raw_path, raw).classes) if table.task == C else None,
+        "features": datasets.features(raw).shape[1],
+        "classes": len(datasets.read_schema(raw_path, raw).classes) if table.task == C else None,
         "metrics": metrics,
         "within": not target_misses(table.task, metrics),
         # train's one line when the loss was still falling (stages/train.py's not_converged)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline import scores, tables
+from pipeline import datasets, scores
 from pipeline.tasks import Task
 
 if TYPE_CHECKING:
@@ -41,12 +41,12 @@ def classification_baselines(
 ) -> dict[str, float]:
     """The train split's majority class and a logistic regression (with ROC AUC for two
     classes); for the synthetic blobs, the Bayes rule (the labels of the true centres) too."""
-    X_train, y_train = tables.features(train), train["y"].to_numpy()
-    X_test, y_test = tables.features(test), test["y"].to_numpy()
+    X_train, y_train = datasets.features(train), train["y"].to_numpy()
+    X_test, y_test = datasets.features(test), test["y"].to_numpy()
     majority = np.full(len(y_test), np.bincount(y_train).argmax())
     logreg = logistic_regression(table).fit(X_train, y_train)
     # The probability of the second class, as the model's ROC AUC uses.
-    score = logreg.predict_proba(X_test)[:, 1] if tables.n_classes(test) == 2 else None
+    score = logreg.predict_proba(X_test)[:, 1] if datasets.n_classes(test) == 2 else None
     found = {
         **scores.classification_scores("majority", y_test, majority),
         **scores.classification_scores("logreg", y_test, logreg.predict(X_test), score),
@@ -65,10 +65,10 @@ def regression_baselines(
 
     y_test = test["y"].to_numpy()
     linreg = standardized(LinearRegression())
-    linreg.fit(tables.features(train), train["y"].to_numpy())
+    linreg.fit(datasets.features(train), train["y"].to_numpy())
     mean = np.full(len(y_test), train["y"].mean())
     found = {
-        **scores.regression_scores("linreg", y_test, linreg.predict(tables.features(test))),
+        **scores.regression_scores("linreg", y_test, linreg.predict(datasets.features(test))),
         **scores.regression_scores("mean", y_test, mean),
     }
     if table:

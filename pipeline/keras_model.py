@@ -29,8 +29,6 @@ from pipeline.tasks import Task
 if TYPE_CHECKING:
     from pipeline import settings
 
-LOSSES = {Task.CLASSIFICATION: "categorical_crossentropy", Task.REGRESSION: "mean_squared_error"}
-KERAS_METRICS = {Task.CLASSIFICATION: ["accuracy"], Task.REGRESSION: []}
 STANDARDIZE = "standardize"  # the Normalization layer's name
 UNSTANDARDIZE_TARGET = "unstandardize_target"  # the Rescaling layer's name
 # A training whose last tenth of epochs still made more than this share of its whole fall in
@@ -117,10 +115,11 @@ def compile_model(
             "config": {"learning_rate": train_settings.learning_rate},
         }
     )
+    classification = task == Task.CLASSIFICATION
     model.compile(
         optimizer=optimizer,
-        loss=LOSSES[task],
-        metrics=KERAS_METRICS[task],
+        loss="categorical_crossentropy" if classification else "mean_squared_error",
+        metrics=["accuracy"] if classification else [],
         steps_per_execution=steps_per_epoch,
     )
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.datasets import Schema, make_table
 from pipeline.errors import InputError
 from pipeline.files import StrPath
-from pipeline.tables import Schema, make_table
 from pipeline.tasks import Task
 
 SUFFIXES = (".csv", ".parquet")

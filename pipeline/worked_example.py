@@ -8,7 +8,7 @@ from pipeline import activations, inference
 from pipeline.tasks import Task
 
 if TYPE_CHECKING:
-    from pipeline.tables import Schema
+    from pipeline.datasets import Schema
 
 
 def cross_entropy(p_true: float) -> float:
@@ -34,7 +34,10 @@ def explain_point(
     """The worked example for one point of the trained model (classification or regression)."""
     X = np.asarray(x, dtype=float)[None, :]
     scores_z = inference.scores(weights, X)
-    example = EXPLAIN[task](weights, scores_z, target)
+    if task == Task.CLASSIFICATION:
+        example = explain_scores(scores_z[0], target)
+    else:
+        example = _explain_prediction(weights, scores_z, target)
     if "standardize" in weights:
         example["x_standardized"] = [float(v) for v in inference.standardize(weights, X)[0]]
     return {"x": [float(v) for v in x], **example}
@@ -62,12 +65,6 @@ def _explain_prediction(
         "target": float(target),
         "squared_error": (prediction - float(target)) ** 2,
     }
-
-
-EXPLAIN = {
-    Task.CLASSIFICATION: lambda weights, scores_z, target: explain_scores(scores_z[0], target),
-    Task.REGRESSION: _explain_prediction,
-}
 
 
 def _vector(values):

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from pipeline import inference, scores, tables, worked_example
+from pipeline import datasets, inference, scores, worked_example
 from pipeline.files import read_json, write_atomic, write_json, write_text
 from pipeline.settings import read_stage_settings
 from pipeline.tasks import Task
@@ -24,7 +24,7 @@ def round_metrics(metrics: dict) -> dict:
     }
 
 
-def class_labels(schema: tables.Schema, n_classes: int) -> list:
+def class_labels(schema: datasets.Schema, n_classes: int) -> list:
     """The classes as the per-point results name them: a table's names, else 0..n_classes-1."""
     return list(schema.classes) if schema.from_file else list(range(n_classes))
 
@@ -51,7 +51,7 @@ def regression_metrics(points: pd.DataFrame) -> dict[str, float]:
 
 
 def metrics_of(
-    task: Task, points: pd.DataFrame, outputs: np.ndarray, schema: tables.Schema, limits: dict
+    task: Task, points: pd.DataFrame, outputs: np.ndarray, schema: datasets.Schema, limits: dict
 ) -> dict:
     """The model's metrics beside its split's limits and baselines (written by the split stage:
     pipeline.baselines), rounded."""
@@ -84,7 +84,7 @@ def naive_warning(name: str, task: Task, metrics: dict) -> str | None:
 
 
 def classification_points(
-    scores_z: np.ndarray, outputs: np.ndarray, test: pd.DataFrame, schema: tables.Schema
+    scores_z: np.ndarray, outputs: np.ndarray, test: pd.DataFrame, schema: datasets.Schema
 ) -> pd.DataFrame:
     """Each test point's actual and predicted class and its softmax cross-entropy (from the
     scores z); a table's classes by name, and whether each was right."""
@@ -105,7 +105,7 @@ def classification_points(
 
 
 def regression_points(
-    scores_z: np.ndarray, outputs: np.ndarray, test: pd.DataFrame, schema: tables.Schema
+    scores_z: np.ndarray, outputs: np.ndarray, test: pd.DataFrame, schema: datasets.Schema
 ) -> pd.DataFrame:
     """Each test point's actual and predicted value and squared error (and x for the curve)."""
     actual = test["y"].to_numpy()
@@ -116,21 +116,19 @@ def regression_points(
     )
 
 
-# Each test point's result, per task: the data of DVC's confusion and scatter charts, and of
-# the gate's paired tests.
-POINTS = {Task.CLASSIFICATION: classification_points, Task.REGRESSION: regression_points}
-
-
 def points_table(
     scores_z: np.ndarray,
     outputs: np.ndarray,
     test: pd.DataFrame,
     task: Task,
-    schema: tables.Schema | None = None,
+    schema: datasets.Schema | None = None,
 ) -> pd.DataFrame:
-    """Each test point's actual and predicted value, and its loss or squared error (POINTS)."""
-    schema = schema or tables.schema_of_synthetic(test)
-    return POINTS[task](scores_z, outputs, test, schema)
+    """Each test point's actual and predicted value, and its loss or squared error: the data of
+    DVC's confusion and scatter charts, and of the gate's paired tests."""
+    schema = schema or datasets.schema_of_synthetic(test)
+    if task == Task.CLASSIFICATION:
+        return classification_points(scores_z, outputs, test, schema)
+    return regression_points(scores_z, outputs, test, schema)
 
 
 def main() -> None:
@@ -139,10 +137,10 @@ def main() -> None:
     )
     experiment = read_stage_settings(args.settings, "evaluate")
     weights = inference.read_weights(args.weights)
-    test = tables.read_table(args.test, experiment.task)
-    schema = tables.read_schema(args.test, test)
-    inference.check_fits(weights, tables.features(test), args.weights)
-    scores_z = inference.scores(weights, tables.features(test))
+    test = datasets.read_table(args.test, experiment.task)
+    schema = datasets.read_schema(args.test, test)
+    inference.check_fits(weights, datasets.features(test), args.weights)
+    scores_z = inference.scores(weights, datasets.features(test))
     outputs = inference.activate(weights, scores_z)
     points = points_table(scores_z, outputs, test, experiment.task, schema)
     metrics = metrics_of(experiment.task, points, outputs, schema, read_json(args.baselines))
@@ -150,7 +148,7 @@ def main() -> None:
     write_atomic(args.points, lambda tmp: points.to_csv(tmp, index=False))
     # The text's worked example, on the first test point.
     example = worked_example.explain_point(
-        weights, tables.features(test)[0], test["y"].iloc[0], experiment.task
+        weights, datasets.features(test)[0], test["y"].iloc[0], experiment.task
     )
     markdown = worked_example.worked_example_markdown(
         example, experiment.name, weights["output_activation"], schema

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline import tables
+from pipeline import datasets
 from pipeline.settings import BlobsData, CurveData, read_stage_settings
 from stages import cli
 
@@ -33,7 +33,7 @@ def generate_blobs(data: BlobsData) -> "pd.DataFrame":
         random_state=data.random_state,
         return_centers=True,
     )
-    return tables.make_table(X, y, nearest_centre(X, true_centers))
+    return datasets.make_table(X, y, nearest_centre(X, true_centers))
 
 
 def generate_curve(data: CurveData) -> "pd.DataFrame":
@@ -42,16 +42,13 @@ def generate_curve(data: CurveData) -> "pd.DataFrame":
     y_true = 1.0 / (1.0 + np.exp(x))
     rng = np.random.default_rng(data.random_state)
     y = y_true + rng.normal(0.0, data.noise_std, size=x.shape)
-    return tables.make_table(x[:, None], y, y_true)
-
-
-# The generator of each kind of synthetic data section (a table of the user's is ingested).
-GENERATORS = {BlobsData: generate_blobs, CurveData: generate_curve}
+    return datasets.make_table(x[:, None], y, y_true)
 
 
 def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "out")
     experiment = read_stage_settings(args.settings, "generate")
-    table = GENERATORS[type(experiment.data)](experiment.data)
-    tables.write_table(table, args.out)
+    data = experiment.data
+    table = generate_blobs(data) if isinstance(data, BlobsData) else generate_curve(data)
+    datasets.write_table(table, args.out)
     print(f"{experiment.name}: generated {len(table)} samples")

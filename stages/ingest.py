@@ -1,6 +1,6 @@
 """Stage: read a table of the user's own (CSV or Parquet), check it, write the pipeline's table."""
 
-from pipeline import tables, user_table
+from pipeline import datasets, user_table
 from pipeline.errors import InputError
 from pipeline.settings import read_stage_settings
 from stages import cli
@@ -23,7 +23,7 @@ def main() -> None:
     table, schema = user_table.to_table(
         frame, target=data.target, drop_columns=data.drop_columns, task=experiment.task
     )
-    tables.write_table(table, args.out, schema)
+    datasets.write_table(table, args.out, schema)
     dropped = len(frame) - len(table)
     note = f" ({dropped} rows with missing values dropped)" if dropped else ""
     print(f"{experiment.name}: {len(table)} rows, {len(schema.features)} features{note}")

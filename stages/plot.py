@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from pipeline import drawing, inference, tables
+from pipeline import datasets, drawing, inference
 from pipeline.files import StrPath, read_json, write_atomic
 from pipeline.settings import Experiment, Plot, TablePlot, read_stage_settings
 from pipeline.tasks import Task
@@ -29,14 +29,14 @@ def figure_decision_boundary(
     name: str,
 ) -> Figure:
     """The grid's predicted classes with the test points over it."""
-    x_axis, y_axis, X_grid = drawing.boundary_grid(plot_settings, tables.features(test))
+    x_axis, y_axis, X_grid = drawing.boundary_grid(plot_settings, datasets.features(test))
     grid_classes = inference.predict(weights, X_grid).argmax(axis=1)
-    n_classes = tables.n_classes(test)
+    n_classes = datasets.n_classes(test)
     fig, ax = plt.subplots(figsize=(6, 6))
     drawing.draw_decision_boundary(
         ax, x_axis, y_axis, grid_classes.reshape(len(y_axis), len(x_axis)), n_classes
     )
-    drawing.draw_points(ax, tables.features(test), test["y"].to_numpy(), n_classes)
+    drawing.draw_points(ax, datasets.features(test), test["y"].to_numpy(), n_classes)
     drawing.draw_class_legend(ax, n_classes)
     ax.set_title(f"{name}: decision boundary, test accuracy {accuracy:g}")
     return fig
@@ -46,8 +46,8 @@ def figure_predictions(
     test: "pd.DataFrame", probabilities: np.ndarray, *, accuracy: float, name: str
 ) -> Figure:
     """The test set coloured by predicted class beside the same points by true class."""
-    X_test = tables.features(test)
-    n_classes = tables.n_classes(test)
+    X_test = datasets.features(test)
+    n_classes = datasets.n_classes(test)
     predicted = probabilities.argmax(axis=1)
     fig, (ax_predicted, ax_true) = plt.subplots(1, 2, figsize=(11, 5), sharex=True, sharey=True)
     drawing.draw_points(ax_predicted, X_test, predicted, n_classes)
@@ -67,9 +67,9 @@ def figure_anatomy(
     layer = weights["layers"][0]
     W = np.asarray(layer["kernel"]).T  # Keras stores x.W; the text writes W.x
     b = np.asarray(layer["bias"])
-    X_test = tables.features(test)
+    X_test = datasets.features(test)
     labels = test["y"].to_numpy()
-    n_classes = tables.n_classes(test)
+    n_classes = datasets.n_classes(test)
     fig, axes = plt.subplots(2, 3, figsize=(15, 9.5))
     classes = [f"class {j}" for j in range(len(b))]
     drawing.draw_heatmap(axes[0, 0], W, classes, [f"x{j}" for j in range(W.shape[1])], "learned W")
@@ -95,7 +95,7 @@ def classification_figures(
     name: str,
 ) -> dict[str, Figure]:
     """Every picture of a classification experiment (the anatomy only for a linear model)."""
-    probabilities = inference.predict(weights, tables.features(test))
+    probabilities = inference.predict(weights, datasets.features(test))
     figures = {
         "decision_boundary": figure_decision_boundary(
             weights, test, plot_settings, accuracy=accuracy, name=name
@@ -126,12 +126,12 @@ def figure_regression(
 
 
 def projection(
-    train: "pd.DataFrame", test: "pd.DataFrame", schema: tables.Schema
+    train: "pd.DataFrame", test: "pd.DataFrame", schema: datasets.Schema
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """The test points in two dimensions, and the axes' names: the features themselves when a
     table has two, else the first two principal components of the standardized features, both
     fitted on the train split."""
-    X_train, X_test = tables.features(train), tables.features(test)
+    X_train, X_test = datasets.features(train), datasets.features(test)
     if X_train.shape[1] == 2:
         return X_test, schema.features
     from sklearn.decomposition import PCA  # only for a table of more than two features
@@ -151,7 +151,7 @@ def figure_table_classes(
     weights: dict[str, Any],
     train: "pd.DataFrame",
     test: "pd.DataFrame",
-    schema: tables.Schema,
+    schema: datasets.Schema,
     plot_settings: TablePlot,
     *,
     accuracy: float,
@@ -163,14 +163,14 @@ def figure_table_classes(
     a 2-D projection, where no boundary is drawn: a boundary in a projection would not be the
     model's decision on the points drawn.
     """
-    X_test = tables.features(test)
+    X_test = datasets.features(test)
     predicted = inference.predict(weights, X_test).argmax(axis=1)
     wrong = predicted != test["y"].to_numpy()
     n_classes = len(schema.classes)
     P, axis_names = projection(train, test, schema)
     fig, ax = plt.subplots(figsize=(7, 6))
     if X_test.shape[1] == 2:
-        X_both = np.vstack([tables.features(train), X_test])
+        X_both = np.vstack([datasets.features(train), X_test])
         x_axis, y_axis, X_grid = drawing.data_grid(X_both, plot_settings.grid_points)
         grid_classes = inference.predict(weights, X_grid).argmax(axis=1)
         drawing.draw_decision_boundary(
@@ -190,7 +190,7 @@ def figure_table_classes(
     return fig
 
 
-def figure_table_weights(weights: dict[str, Any], schema: tables.Schema, name: str) -> Figure:
+def figure_table_weights(weights: dict[str, Any], schema: datasets.Schema, name: str) -> Figure:
     """A linear model's weight for every feature by name, and its bias, per output."""
     layer = weights["layers"][0]
     W = np.asarray(layer["kernel"])  # features x outputs
@@ -214,11 +214,11 @@ def figure_table_weights(weights: dict[str, Any], schema: tables.Schema, name: s
 
 
 def figure_table_regression(
-    weights: dict[str, Any], test: "pd.DataFrame", schema: tables.Schema, metrics: dict, name: str
+    weights: dict[str, Any], test: "pd.DataFrame", schema: datasets.Schema, metrics: dict, name: str
 ) -> Figure:
     """A table regression's predictions against the actual values, and the residuals."""
     actual = test["y"].to_numpy()
-    predicted = inference.predict(weights, tables.features(test))[:, 0]
+    predicted = inference.predict(weights, datasets.features(test))[:, 0]
     fig, (ax_fit, ax_residuals) = plt.subplots(1, 2, figsize=(11, 5))
     drawing.draw_predicted_against_actual(ax_fit, actual, predicted, schema.target)
     ax_fit.set_title("test points: predicted against actual")
@@ -236,7 +236,7 @@ def table_figures(
     weights: dict[str, Any],
     train: "pd.DataFrame",
     test: "pd.DataFrame",
-    schema: tables.Schema,
+    schema: datasets.Schema,
     metrics: dict,
 ) -> dict[str, Figure]:
     """Every picture of a table experiment."""
@@ -301,13 +301,13 @@ def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "weights", "train", "test", "metrics", "out")
     experiment = read_stage_settings(args.settings, "plot")
     weights = inference.read_weights(args.weights)
-    train = tables.read_table(args.train, experiment.task)
-    test = tables.read_table(args.test, experiment.task)
-    inference.check_fits(weights, tables.features(test), args.weights)
+    train = datasets.read_table(args.train, experiment.task)
+    test = datasets.read_table(args.test, experiment.task)
+    inference.check_fits(weights, datasets.features(test), args.weights)
     metrics = read_json(args.metrics)
     out = Path(args.out)
     if experiment.table:
-        schema = tables.read_schema(args.test, test)
+        schema = datasets.read_schema(args.test, test)
         figures = table_figures(experiment, weights, train, test, schema, metrics)
     else:
         figures = synthetic_figures(experiment, weights, train, test, metrics)

@@ -10,24 +10,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline import inference, tables, user_table
+from pipeline import datasets, inference, user_table
 from pipeline.errors import InputError
 from pipeline.files import write_atomic
 from stages import cli
 
 
-def schema_of(weights: dict[str, Any]) -> tables.Schema:
+def schema_of(weights: dict[str, Any]) -> datasets.Schema:
     """The names a model was trained with: a table's, kept in its weights file, or a synthetic
     experiment's x0.., y and class numbers."""
     if "features" not in weights:
         n_features = len(weights["layers"][0]["kernel"])
         n_outputs = len(weights["layers"][-1]["bias"])
         softmax = weights["output_activation"] == "softmax"
-        return tables.default_schema(n_features, n_outputs if softmax else None)
-    return tables.Schema.from_mapping(weights)
+        return datasets.default_schema(n_features, n_outputs if softmax else None)
+    return datasets.Schema.from_mapping(weights)
 
 
-def predictions(weights: dict[str, Any], X: np.ndarray, schema: tables.Schema) -> pd.DataFrame:
+def predictions(weights: dict[str, Any], X: np.ndarray, schema: datasets.Schema) -> pd.DataFrame:
     """Every class's probability and the predicted class, or the predicted value."""
     outputs = inference.predict(weights, X)
     predicted = f"predicted_{schema.target}"

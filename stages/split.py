@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
-from pipeline import baselines, tables
+from pipeline import baselines, datasets
 from pipeline.errors import InputError
 from pipeline.files import write_json
 from pipeline.settings import Split, read_stage_settings
@@ -31,7 +31,7 @@ def with_onehot(part: "pd.DataFrame", n_classes: int) -> "pd.DataFrame":
     """A classification table with its one-hot columns added."""
     y = part["y"].to_numpy()
     oracle = part["y_oracle"].to_numpy() if "y_oracle" in part.columns else None
-    return tables.make_table(tables.features(part), y, oracle, encode_onehot(y, n_classes))
+    return datasets.make_table(datasets.features(part), y, oracle, encode_onehot(y, n_classes))
 
 
 def split_table(
@@ -87,15 +87,15 @@ def check_split(
 def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "data", "train", "test", "baselines")
     experiment = read_stage_settings(args.settings, "split")
-    table = tables.read_table(args.data, experiment.task)
-    schema = tables.read_schema(args.data, table)
+    table = datasets.read_table(args.data, experiment.task)
+    schema = datasets.read_schema(args.data, table)
     n_classes = len(schema.classes) if schema.classes else None
     train, test = split_table(table, experiment.split, experiment.task, n_classes)
     for warning in check_split(train, test, experiment.task, experiment.name, schema.classes):
         print(warning, file=sys.stderr)
     stored = schema if schema.from_file else None
-    tables.write_table(train.reset_index(drop=True), args.train, stored)
-    tables.write_table(test.reset_index(drop=True), args.test, stored)
+    datasets.write_table(train.reset_index(drop=True), args.train, stored)
+    datasets.write_table(test.reset_index(drop=True), args.test, stored)
     write_json(
         args.baselines, baselines.baselines_of(train, test, experiment.task, experiment.table)
     )

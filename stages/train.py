@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipeline import tables
+from pipeline import datasets
 from pipeline.files import write_json
 from pipeline.settings import Experiment, read_stage_settings
 from pipeline.tasks import Task
@@ -15,19 +15,13 @@ from stages import cli
 if TYPE_CHECKING:
     import numpy as np
 
-# What the model fits, per task: one-hot labels, or the regression target as a column.
-TARGETS = {
-    Task.CLASSIFICATION: tables.onehot,
-    Task.REGRESSION: lambda table: table[["y"]].to_numpy(),
-}
-
 
 def targets(table: "pd.DataFrame", task: Task) -> "np.ndarray":
-    """What the model fits (TARGETS)."""
-    return TARGETS[task](table)
+    """What the model fits: one-hot labels, or the regression target as a column."""
+    return datasets.onehot(table) if task == Task.CLASSIFICATION else table[["y"]].to_numpy()
 
 
-def names(schema: tables.Schema) -> dict:
+def column_names(schema: datasets.Schema) -> dict:
     """What predict needs besides the weights: a table's feature and class names (a synthetic
     table has none, so its weights file keeps its bytes)."""
     if not schema.from_file:
@@ -57,9 +51,9 @@ def not_converged(experiment: Experiment, falling: tuple[float, int] | None) -> 
 def main() -> None:
     args = cli.parse_paths(__doc__, "settings", "train", "test", "model", "weights", "history")
     experiment = read_stage_settings(args.settings, "train")
-    train = tables.read_table(args.train, experiment.task)
-    test = tables.read_table(args.test, experiment.task)
-    schema = tables.read_schema(args.train, train)
+    train = datasets.read_table(args.train, experiment.task)
+    test = datasets.read_table(args.test, experiment.task)
+    schema = datasets.read_schema(args.train, train)
     # TensorFlow loads only once the inputs are known good.
     with cli.without_sklearn():
         from pipeline import keras_model, progress
@@ -67,9 +61,9 @@ def main() -> None:
     Path(args.history).parent.mkdir(parents=True, exist_ok=True)
 
     model = keras_model.train_model(
-        tables.features(train),
+        datasets.features(train),
         targets(train, experiment.task),
-        tables.features(test),
+        datasets.features(test),
         targets(test, experiment.task),
         task=experiment.task,
         model_settings=experiment.model,
@@ -82,4 +76,4 @@ def main() -> None:
     if warning:
         print(warning, file=sys.stderr)
     keras_model.save_model(model, args.model)
-    write_json(args.weights, keras_model.export_weights(model) | names(schema))
+    write_json(args.weights, keras_model.export_weights(model) | column_names(schema))

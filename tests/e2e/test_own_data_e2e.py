@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import tables
+from pipeline import datasets
 from tests.conftest import copy_project, run
 from tools.workspace import pipeline_env, ran_stages, set_params
 
@@ -67,10 +67,10 @@ def test_a_csv_of_your_own_from_make_experiment_to_make_predict(tmp_path):
     # The test rows as a user would have them: the file's column names, the target as text.
     test_path = repo / "data" / "wine" / "test.parquet"
     test = pd.read_parquet(test_path)
-    schema = tables.read_schema(test_path, test)
+    schema = datasets.read_schema(test_path, test)
     assert schema.target == "cultivar" and schema.classes == ("class_0", "class_1", "class_2")
     assert schema.features[:2] == ("alcohol", "malic_acid") and len(schema.features) == 13
-    rows = pd.DataFrame(tables.features(test), columns=list(schema.features))
+    rows = pd.DataFrame(datasets.features(test), columns=list(schema.features))
     rows["cultivar"] = np.asarray(schema.classes)[test["y"].to_numpy()]
     rows_csv = tmp_path / "rows.csv"
     rows.to_csv(rows_csv, index=False)
@@ -166,9 +166,9 @@ def test_a_regression_table_in_its_own_units_and_a_model_worse_than_the_mean_fai
     # make predict answers in the file's units, value for value as evaluate scored them.
     points = pd.read_csv(repo / "metrics" / "sugar.points.csv")
     test = pd.read_parquet(repo / "data" / "sugar" / "test.parquet")
-    schema = tables.read_schema(repo / "data" / "sugar" / "test.parquet", test)
+    schema = datasets.read_schema(repo / "data" / "sugar" / "test.parquet", test)
     rows = tmp_path / "rows.csv"
-    pd.DataFrame(tables.features(test), columns=list(schema.features)).to_csv(rows, index=False)
+    pd.DataFrame(datasets.features(test), columns=list(schema.features)).to_csv(rows, index=False)
     out = tmp_path / "predicted.csv"
     weights = "models/sugar/weights.json"
     python(repo, "stages.predict", "--weights", weights, "--rows", str(rows), "--out", str(out))

@@ -7,7 +7,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from pipeline import baselines, tables
+from pipeline import baselines, datasets
 from pipeline.tasks import Task
 
 
@@ -21,15 +21,15 @@ def overlapping_blobs(n, seed, n_classes=3):
 
 def blobs_table(n, seed, oracle=None, n_classes=3):
     X, y = overlapping_blobs(n, seed, n_classes)
-    return tables.make_table(X, y, y if oracle is None else oracle, np.eye(n_classes)[y])
+    return datasets.make_table(X, y, y if oracle is None else oracle, np.eye(n_classes)[y])
 
 
 def scaled(table, factor):
     """The table with its second feature scaled: regularised fits see a different problem."""
-    X = tables.features(table).copy()
+    X = datasets.features(table).copy()
     X[:, 1] *= factor
-    k = tables.n_classes(table)
-    return tables.make_table(X, table["y"].to_numpy(), None, np.eye(k)[table["y"]])
+    k = datasets.n_classes(table)
+    return datasets.make_table(X, table["y"].to_numpy(), None, np.eye(k)[table["y"]])
 
 
 def sklearn_scores(prefix, y_test, predicted):
@@ -47,7 +47,7 @@ def test_bayes_scores_are_the_oracles_agreement():
     X, y = overlapping_blobs(20, seed=3)
     oracle = y.copy()
     oracle[[0, 5, 7]] = (oracle[[0, 5, 7]] + 1) % 3
-    test = tables.make_table(X, y, oracle, np.eye(3)[y])
+    test = datasets.make_table(X, y, oracle, np.eye(3)[y])
     limits = baselines.baselines_of(blobs_table(45, 0), test, Task.CLASSIFICATION, table=False)
     assert limits["bayes_accuracy"] == pytest.approx(17 / 20)
     # y = 0, 1, 2, 0, ...: the points 0, 5 and 7 are of classes 0, 2 and 1
@@ -61,10 +61,10 @@ def test_the_synthetic_blobs_baselines_are_unregularised_logreg_majority_and_bay
     train, test = blobs_table(45, 0), blobs_table(30, 1)
     limits = baselines.baselines_of(train, test, Task.CLASSIFICATION, table=False)
     reference = LogisticRegression(C=np.inf, max_iter=1000)
-    reference.fit(tables.features(train), train["y"].to_numpy())
+    reference.fit(datasets.features(train), train["y"].to_numpy())
     y_test = test["y"].to_numpy()
-    predicted = reference.predict(tables.features(test))
-    expected = reference.score(tables.features(test), y_test)
+    predicted = reference.predict(datasets.features(test))
+    expected = reference.score(datasets.features(test), y_test)
     assert limits == {
         **sklearn_scores("logreg", y_test, predicted),
         **sklearn_scores("majority", y_test, np.zeros(30, dtype=int)),  # 15, 15, 15: class 0
@@ -83,13 +83,13 @@ def test_a_tables_classification_baselines_are_standardized_logreg_and_the_major
     train, test = scaled(blobs_table(45, 0), 1000), scaled(blobs_table(31, 1), 1000)
     limits = baselines.baselines_of(train, test, Task.CLASSIFICATION, table=True)
     reference = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    reference.fit(tables.features(train), train["y"].to_numpy())
+    reference.fit(datasets.features(train), train["y"].to_numpy())
     y_test = test["y"].to_numpy()
     assert limits == {
-        **sklearn_scores("logreg", y_test, reference.predict(tables.features(test))),
+        **sklearn_scores("logreg", y_test, reference.predict(datasets.features(test))),
         **sklearn_scores("majority", y_test, np.zeros(31, dtype=int)),
     }
-    assert limits["logreg_accuracy"] == reference.score(tables.features(test), y_test)
+    assert limits["logreg_accuracy"] == reference.score(datasets.features(test), y_test)
     assert limits["majority_accuracy"] == pytest.approx(11 / 31)  # class 0: 0, 3, ..., 30
 
 
@@ -113,9 +113,9 @@ def test_two_classes_have_the_logistic_regressions_roc_auc(table):
         train, test = scaled(train, 1000), scaled(test, 1000)
     limits = baselines.baselines_of(train, test, Task.CLASSIFICATION, table=table)
     reference = baselines.logistic_regression(table)
-    reference.fit(tables.features(train), train["y"].to_numpy())
+    reference.fit(datasets.features(train), train["y"].to_numpy())
     # The probability of the second class, as the model's ROC AUC uses it.
-    probability = reference.predict_proba(tables.features(test))[:, 1]
+    probability = reference.predict_proba(datasets.features(test))[:, 1]
     expected = metrics.roc_auc_score(test["y"], probability)
     assert limits["logreg_roc_auc"] == pytest.approx(expected, abs=1e-12)
     assert 0.5 < expected < 1  # neither side of the curve: the column matters
@@ -133,7 +133,7 @@ def regression_split():
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0], [4.0, 5.0], [5.0, 3.0]])
     y = np.array([1.0, 2.5, 3.0, 5.5, 6.0, 7.5])
     oracle = np.array([1.0, 2.0, 3.0, 5.0, 6.5, 7.0])
-    table = tables.make_table(X, y, oracle)
+    table = datasets.make_table(X, y, oracle)
     return table.iloc[:4], table.iloc[4:].reset_index(drop=True)
 
 
@@ -142,8 +142,8 @@ def test_a_tables_regression_baselines_are_linear_regression_and_the_train_mean(
     train, test = train.drop(columns="y_oracle"), test.drop(columns="y_oracle")
     limits = baselines.baselines_of(train, test, Task.REGRESSION, table=True)
     linreg = make_pipeline(StandardScaler(), LinearRegression())
-    linreg.fit(tables.features(train), train["y"])
-    predicted = linreg.predict(tables.features(test))
+    linreg.fit(datasets.features(train), train["y"])
+    predicted = linreg.predict(datasets.features(test))
     mean = np.full(2, 3.0)  # the train mean
     y_test = test["y"].to_numpy()
     expected = {}

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from pipeline import user_table
+from pipeline.datasets import Schema
 from pipeline.errors import InputError
-from pipeline.tables import Schema
 from pipeline.tasks import Task
 
 CLASSIFICATION, REGRESSION = Task.CLASSIFICATION, Task.REGRESSION

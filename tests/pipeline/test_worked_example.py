@@ -170,7 +170,7 @@ def test_a_standardized_models_example_shows_the_standardized_point():
 
 
 def test_markdown_table_names_a_user_tables_features_and_class():
-    from pipeline.tables import Schema, default_schema
+    from pipeline.datasets import Schema, default_schema
 
     example = worked_example.explain_point(STANDARDIZED, np.array([5.0, -1.0]), 1, "classification")
     schema = Schema(("height", "weight"), "kind", ("cat", "dog"))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from pipeline import activations, tables
+from pipeline import activations, datasets
 from pipeline.tasks import Task
 from stages import evaluate
 from tools.workspace import REPO, pipeline_env
@@ -24,8 +24,8 @@ PROBABILITIES = np.array(
 )
 Y_TEST = np.array([0, 1, 2, 1])
 ORACLE_TEST = np.array([0, 1, 1, 1])  # the Bayes rule misses the third point too
-SYNTHETIC = tables.default_schema(2, 3)
-NAMES = tables.Schema(("a", "b"), "kind", ("red", "green", "blue"))
+SYNTHETIC = datasets.default_schema(2, 3)
+NAMES = datasets.Schema(("a", "b"), "kind", ("red", "green", "blue"))
 
 
 def classify(scores_z, test, schema=SYNTHETIC):
@@ -38,7 +38,7 @@ def classify(scores_z, test, schema=SYNTHETIC):
 @pytest.fixture
 def held_out():
     X = np.array([[0.1, 0.0], [1.4, 0.2], [0.3, 1.0], [2.0, -0.5]])
-    return tables.make_table(X, Y_TEST, ORACLE_TEST, np.eye(3)[Y_TEST])
+    return datasets.make_table(X, Y_TEST, ORACLE_TEST, np.eye(3)[Y_TEST])
 
 
 def test_classification_metrics_hand_made(held_out):
@@ -68,7 +68,7 @@ def test_a_tables_classes_are_named_and_scored_as_scikit_learn_does():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, size=40)
     scores_z = rng.normal(size=(40, 3)) + 1.5 * np.eye(3)[y]
-    test = tables.make_table(rng.normal(size=(40, 2)), y, None, np.eye(3)[y])
+    test = datasets.make_table(rng.normal(size=(40, 2)), y, None, np.eye(3)[y])
     metrics = classify(scores_z, test, NAMES)
     predicted = scores_z.argmax(axis=1)
     assert 0.5 < metrics["test_accuracy"] < 1
@@ -88,8 +88,8 @@ def test_two_classes_have_the_roc_auc_of_the_second_class_probability():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, size=30)
     scores_z = np.round(rng.normal(size=(30, 2)) + np.eye(2)[y], 1)  # rounded: some ties
-    test = tables.make_table(rng.normal(size=(30, 2)), y, None, np.eye(2)[y])
-    schema = tables.Schema(("a", "b"), "diagnosis", ("malignant", "benign"))
+    test = datasets.make_table(rng.normal(size=(30, 2)), y, None, np.eye(2)[y])
+    schema = datasets.Schema(("a", "b"), "diagnosis", ("malignant", "benign"))
     metrics = classify(scores_z, test, schema)
     expected = sk.roc_auc_score(y, activations.softmax(scores_z)[:, 1])
     assert 0.5 < expected < 1
@@ -100,7 +100,7 @@ def test_two_classes_have_the_roc_auc_of_the_second_class_probability():
 def test_classification_loss_with_a_class_absent_from_the_test_set(held_out):
     # Four output columns, but no test point of class 3: the loss still uses all four.
     probabilities = np.hstack([PROBABILITIES * 0.9, np.full((4, 1), 0.1)])
-    metrics = classify(np.log(probabilities), held_out, tables.default_schema(2, 4))
+    metrics = classify(np.log(probabilities), held_out, datasets.default_schema(2, 4))
     assert metrics["test_loss"] == pytest.approx(
         -np.mean(np.log(0.9 * np.array([0.7, 0.8, 0.2, 0.6]))), rel=1e-6
     )
@@ -109,15 +109,15 @@ def test_classification_loss_with_a_class_absent_from_the_test_set(held_out):
     assert metrics["test_precision"]["3"] == metrics["test_recall"]["3"] == 0.0
 
 
-@pytest.mark.parametrize("schema", [None, tables.Schema(("size",), "price")])
+@pytest.mark.parametrize("schema", [None, datasets.Schema(("size",), "price")])
 def test_regression_metrics_by_hand(schema):
     # The notebook's curve (x in its points) and a table's regression: the same metrics.
-    test = tables.make_table(
+    test = datasets.make_table(
         np.array([[0.0], [1.0], [2.0]]), np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.0, 3.0])
     )
     predictions = np.array([[0.0], [2.5], [4.0]])
     points = evaluate.points_table(predictions, predictions, test, "regression", schema)
-    schema = schema or tables.schema_of_synthetic(test)
+    schema = schema or datasets.schema_of_synthetic(test)
     metrics = evaluate.metrics_of(Task.REGRESSION, points, predictions, schema, {})
     assert metrics == {
         "test_mse": pytest.approx(1.25 / 3, rel=1e-6),
@@ -173,7 +173,7 @@ def test_round_metrics_keeps_six_significant_digits_nested_too():
 def test_class_labels_are_a_tables_names_or_the_synthetic_labels():
     assert evaluate.class_labels(NAMES, 3) == ["red", "green", "blue"]
     assert evaluate.class_labels(SYNTHETIC, 3) == [0, 1, 2]
-    assert evaluate.class_labels(tables.default_schema(2, 2), 4) == [0, 1, 2, 3]
+    assert evaluate.class_labels(datasets.default_schema(2, 2), 4) == [0, 1, 2, 3]
 
 
 CLASSIFIED = {"test_accuracy": 0.631579, "majority_accuracy": 0.631579}
@@ -215,7 +215,7 @@ def test_the_points_table_has_each_points_prediction_and_loss(held_out):
     assert table["predicted"].tolist() == [0, 1, 0, 1]
     assert table["loss"].to_numpy() == pytest.approx(-np.log([0.7, 0.8, 0.2, 0.6]), rel=1e-12)
 
-    regression = tables.make_table(
+    regression = datasets.make_table(
         np.array([[0.5], [1.5]]), np.array([0.2, 0.4]), np.array([0.25, 0.35])
     )
     outputs = np.array([[0.3], [0.1]])
@@ -253,7 +253,7 @@ def run_evaluate(tmp_path, weights, test, schema, baselines):
     task = Task.REGRESSION if schema.classes is None else Task.CLASSIFICATION
     paths["settings.json"].write_text(json.dumps({"name": "mine", "task": task, "table": True}))
     paths["weights.json"].write_text(json.dumps(weights))
-    tables.write_table(test, paths["test.parquet"], schema)
+    datasets.write_table(test, paths["test.parquet"], schema)
     (tmp_path / "baselines.json").write_text(json.dumps(baselines))
     arguments = {
         "settings": paths["settings.json"],
@@ -276,7 +276,7 @@ def run_evaluate(tmp_path, weights, test, schema, baselines):
 
 def test_the_stage_warns_in_one_line_when_the_model_is_worse_than_the_train_mean(tmp_path):
     # y = x, but the model predicts -x: far worse than the train mean.
-    schema = tables.Schema(("size",), "price")
+    schema = datasets.Schema(("size",), "price")
     weights = {
         "layers": [{"name": "wx_b", "kernel": [[-1.0]], "bias": [0.0], "activation": "linear"}],
         "output_activation": "linear",
@@ -285,7 +285,7 @@ def test_the_stage_warns_in_one_line_when_the_model_is_worse_than_the_train_mean
     x = np.array([1.0, 2.0, 3.0, 4.0])
     baselines = {"mean_mse": 1.25, "mean_r2": 0.0, "linreg_mse": 0.0}
     result = run_evaluate(
-        tmp_path, weights, tables.make_table(x[:, None], x, None), schema, baselines
+        tmp_path, weights, datasets.make_table(x[:, None], x, None), schema, baselines
     )
     assert result.returncode == 0, result.stderr
     # -x against x: squared errors 4, 16, 36, 64; the actual values' spread 5
@@ -300,7 +300,7 @@ def test_the_stage_warns_in_one_line_when_the_model_is_worse_than_the_train_mean
 
 
 def test_the_stage_writes_each_class_by_name_and_no_warning_for_a_good_model(tmp_path):
-    schema = tables.Schema(("size",), "diagnosis", ("malignant", "benign"))
+    schema = datasets.Schema(("size",), "diagnosis", ("malignant", "benign"))
     weights = {
         "layers": [
             {"name": "wx_b", "kernel": [[-1.0, 1.0]], "bias": [0, 0], "activation": "linear"}
@@ -310,7 +310,7 @@ def test_the_stage_writes_each_class_by_name_and_no_warning_for_a_good_model(tmp
         "dropped": [],
     }
     x, y = np.array([-2.0, -1.0, 1.0, 0.5, -0.5]), np.array([0, 0, 1, 1, 1])
-    test = tables.make_table(x[:, None], y, None, np.eye(2)[y])
+    test = datasets.make_table(x[:, None], y, None, np.eye(2)[y])
     result = run_evaluate(tmp_path, weights, test, schema, {"majority_accuracy": 0.6})
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from pipeline import tables
+from pipeline import datasets
 from pipeline.settings import BlobsData, CurveData
 from stages import generate
 
@@ -61,7 +61,7 @@ def test_generate_blobs_matches_make_blobs(data):
 
     assert list(table.columns) == [f"x{j}" for j in range(data.n_features)] + ["y", "y_oracle"]
     assert len(table) == data.n_samples
-    np.testing.assert_array_equal(tables.features(table), X)
+    np.testing.assert_array_equal(datasets.features(table), X)
     np.testing.assert_array_equal(table["y"].to_numpy(), y)
     np.testing.assert_array_equal(table["y_oracle"].to_numpy(), generate.nearest_centre(X, centers))
     assert set(table["y"]) == set(range(data.centers))
@@ -80,7 +80,7 @@ def test_generate_blobs_with_explicit_centers():
 
     table = generate.generate_blobs(data)
 
-    np.testing.assert_array_equal(tables.features(table), X)
+    np.testing.assert_array_equal(datasets.features(table), X)
     np.testing.assert_array_equal(table["y"].to_numpy(), y)
     np.testing.assert_array_equal(
         table["y_oracle"].to_numpy(), generate.nearest_centre(X, np.array(centers))
@@ -95,7 +95,7 @@ def test_generate_blobs_same_seed_identical_other_seed_different():
     first = generate.generate_blobs(blobs())
     assert first.equals(generate.generate_blobs(blobs()))
     assert not np.array_equal(
-        tables.features(first), tables.features(generate.generate_blobs(blobs(random_state=8)))
+        datasets.features(first), datasets.features(generate.generate_blobs(blobs(random_state=8)))
     )
 
 

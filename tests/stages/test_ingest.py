@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from pipeline import tables
+from pipeline import datasets
 from pipeline.settings import parse_experiment, stage_settings
 from tools.workspace import REPO, pipeline_env
 
@@ -114,13 +114,13 @@ def test_a_good_table_becomes_the_pipelines_table_with_its_schema(tmp_path):
     assert written["x0"].tolist() == [1.4, 4.7, 1.3, 4.5, 6.0, 5.9, 1.5, 4.0, 5.1]
     assert written["x1"].tolist() == [0.2, 1.4, 0.2, 1.5, 2.5, 2.1, 0.1, 1.3, 1.9]
     assert written["y"].tolist() == [0, 1, 0, 1, 2, 2, 0, 1, 2]
-    assert tables.read_schema(out, written) == tables.Schema(
+    assert datasets.read_schema(out, written) == datasets.Schema(
         ("petal length", "petal width"),
         "kind",
         ("setosa", "versicolor", "virginica"),
         dropped=("id",),
     )
-    tables.read_table(out, "classification")  # what the split stage reads: no InputError
+    datasets.read_table(out, "classification")  # what the split stage reads: no InputError
 
 
 def test_drop_rows_says_how_many_rows_it_dropped(tmp_path):
@@ -153,4 +153,4 @@ def test_a_regression_table(tmp_path, suffix):
         "x1": [70.5, 90.0, 50.0, 120.0],
         "y": [1.5, 2.0, 1.0, 3.0],
     }
-    assert tables.read_schema(out, written) == tables.Schema(("rooms", "area"), "kind", None)
+    assert datasets.read_schema(out, written) == datasets.Schema(("rooms", "area"), "kind", None)

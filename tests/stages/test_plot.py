@@ -6,7 +6,7 @@ import pytest
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.figure import Figure
 
-from pipeline import drawing, inference, tables
+from pipeline import datasets, drawing, inference
 from pipeline.settings import Plot, TablePlot
 from stages import plot
 
@@ -50,14 +50,16 @@ GRID = Plot(grid_min=-3.0, grid_max=3.0, grid_points=7)
 def classification_test_table(n=12, n_classes=3):
     rng = np.random.default_rng(0)
     y = np.arange(n) % n_classes
-    return tables.make_table(rng.normal(size=(n, 2)), y, y, np.eye(n_classes, dtype=np.float32)[y])
+    return datasets.make_table(
+        rng.normal(size=(n, 2)), y, y, np.eye(n_classes, dtype=np.float32)[y]
+    )
 
 
 def regression_tables():
     x = np.linspace(-3.0, 3.0, 16)
     y_true = 1.0 / (1.0 + np.exp(x))
     y = y_true + np.random.default_rng(1).normal(0.0, 0.05, 16)
-    table = tables.make_table(x[:, None], y, y_true)
+    table = datasets.make_table(x[:, None], y, y_true)
     return table.iloc[::2].reset_index(drop=True), table.iloc[1::2].reset_index(drop=True)
 
 
@@ -87,18 +89,18 @@ def test_figure_decision_boundary():
     # The grid, the test points, and one (empty) legend handle per class.
     assert len(mesh) == 1 and len(points) == 1 + 3
     assert len(ax.collections) == 2 + 3
-    _, _, X_grid = drawing.boundary_grid(GRID, tables.features(test))
+    _, _, X_grid = drawing.boundary_grid(GRID, datasets.features(test))
     expected = inference.predict(LINEAR, X_grid).argmax(axis=1)
     np.testing.assert_array_equal(np.asarray(mesh[0].get_array()).ravel(), expected)
     assert set(expected) == {0, 1, 2}
-    np.testing.assert_array_equal(points[0].get_offsets(), tables.features(test))
+    np.testing.assert_array_equal(points[0].get_offsets(), datasets.features(test))
     assert ax.get_xlim() == (-3.0, 3.0)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
 
 
 def test_figure_predictions():
     test = classification_test_table()
-    probabilities = inference.predict(LINEAR, tables.features(test))
+    probabilities = inference.predict(LINEAR, datasets.features(test))
     fig = plot.figure_predictions(test, probabilities, accuracy=0.5, name="blobs3")
     ax_predicted, ax_true = fig.axes
     assert fig.get_suptitle() == "blobs3: test set"
@@ -109,7 +111,7 @@ def test_figure_predictions():
 
 def test_figure_anatomy():
     test = classification_test_table()
-    probabilities = inference.predict(LINEAR, tables.features(test))
+    probabilities = inference.predict(LINEAR, datasets.features(test))
     fig = plot.figure_anatomy(LINEAR, test, probabilities, "blobs3")
     assert len(fig.axes) == 6
     assert fig.get_suptitle() == "blobs3: anatomy of a linear classifier"
@@ -207,7 +209,7 @@ TABLE_WEIGHTS = {
         "epsilon": 1e-7,
     },
 }
-TABLE_SCHEMA = tables.Schema(("a", "b", "c", "d"), "kind", ("setosa", "versicolor", "virginica"))
+TABLE_SCHEMA = datasets.Schema(("a", "b", "c", "d"), "kind", ("setosa", "versicolor", "virginica"))
 
 
 def table_parts(n_features=4, n=60):
@@ -217,7 +219,7 @@ def table_parts(n_features=4, n=60):
         + [10, 0, 5, 100][:n_features]
     )
     y = rng.integers(0, 3, size=n)  # labels unrelated to the model: many points are wrong
-    table = tables.make_table(X, y, None, np.eye(3, dtype=np.float32)[y])
+    table = datasets.make_table(X, y, None, np.eye(3, dtype=np.float32)[y])
     return table.iloc[:40].reset_index(drop=True), table.iloc[40:].reset_index(drop=True)
 
 
@@ -232,7 +234,7 @@ def test_a_tables_points_have_the_colour_of_the_class_the_model_predicts():
         TABLE_WEIGHTS, train, test, TABLE_SCHEMA, TablePlot(grid_points=10), accuracy=0.5, name="t"
     )
     ax = fig.axes[0]
-    predicted = inference.predict(TABLE_WEIGHTS, tables.features(test)).argmax(axis=1)
+    predicted = inference.predict(TABLE_WEIGHTS, datasets.features(test)).argmax(axis=1)
     colours = np.array(drawing.class_colors(3))[predicted]
     drawn = drawn_points(ax).get_facecolors()
     # Agreement of the colours drawn with the model's own predictions on those points: 100 %.
@@ -250,13 +252,13 @@ def test_a_tables_points_have_the_colour_of_the_class_the_model_predicts():
 def test_a_two_feature_tables_boundary_is_the_models_decision_on_the_points_drawn():
     train, test = table_parts(n_features=2)
     weights = {**LINEAR}
-    schema = tables.Schema(("height", "width"), "kind", ("p", "q", "r"))
+    schema = datasets.Schema(("height", "width"), "kind", ("p", "q", "r"))
     fig = plot.figure_table_classes(
         weights, train, test, schema, TablePlot(grid_points=40), accuracy=0.5, name="t"
     )
     ax = fig.axes[0]
     [mesh] = [c for c in ax.collections if isinstance(c, QuadMesh)]
-    predicted = inference.predict(weights, tables.features(test)).argmax(axis=1)
+    predicted = inference.predict(weights, datasets.features(test)).argmax(axis=1)
     drawn = drawn_points(ax).get_facecolors()
     assert np.all(np.isclose(drawn, np.array(drawing.class_colors(3))[predicted]))
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("height", "width")
@@ -266,10 +268,10 @@ def test_a_two_feature_tables_boundary_is_the_models_decision_on_the_points_draw
 def test_a_table_regression_draws_predicted_against_actual_and_residuals():
     train, test = regression_tables()
     metrics = {"test_mse": 0.01, "test_r2": 0.9, "linreg_r2": 0.8}
-    schema = tables.Schema(("x",), "y", None)
+    schema = datasets.Schema(("x",), "y", None)
     fig = plot.figure_table_regression(SIGMOID, test, schema, metrics, "r")
     fit, residuals = fig.axes
-    predicted = inference.predict(SIGMOID, tables.features(test))[:, 0]
+    predicted = inference.predict(SIGMOID, datasets.features(test))[:, 0]
     np.testing.assert_allclose(fit.collections[0].get_offsets()[:, 1], predicted)
     np.testing.assert_allclose(
         residuals.collections[0].get_offsets()[:, 1], test["y"].to_numpy() - predicted

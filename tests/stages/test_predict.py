@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import tables
+from pipeline import datasets
 from stages import predict
 from tools.workspace import REPO, pipeline_env
 
@@ -48,22 +48,22 @@ REGRESSOR = {
 
 
 def test_schema_of_a_tables_weights_has_its_names():
-    assert predict.schema_of(CLASSIFIER) == tables.Schema(
+    assert predict.schema_of(CLASSIFIER) == datasets.Schema(
         ("petal length", "petal width"),
         "species",
         ("setosa", "versicolor", "virginica"),
         dropped=("id",),
     )
-    assert predict.schema_of(REGRESSOR) == tables.Schema(("rooms", "age"), "price", None)
+    assert predict.schema_of(REGRESSOR) == datasets.Schema(("rooms", "age"), "price", None)
 
 
 def test_schema_of_a_synthetic_experiments_weights_has_the_default_names():
     synthetic = {key: CLASSIFIER[key] for key in ("layers", "output_activation")}
-    assert predict.schema_of(synthetic) == tables.Schema(
+    assert predict.schema_of(synthetic) == datasets.Schema(
         ("x0", "x1"), "y", ("class 0", "class 1", "class 2"), from_file=False
     )
     curve = {key: REGRESSOR[key] for key in ("layers", "output_activation")}
-    assert predict.schema_of(curve) == tables.Schema(("x0", "x1"), "y", None, from_file=False)
+    assert predict.schema_of(curve) == datasets.Schema(("x0", "x1"), "y", None, from_file=False)
 
 
 def test_class_probabilities_are_the_softmax_of_the_standardized_rows():

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import tables
+from pipeline import datasets
 from pipeline.errors import InputError
 from pipeline.settings import Split
 from pipeline.tasks import Task
@@ -15,12 +15,12 @@ def classification_table(n=30, n_classes=3, n_features=2, seed=0):
     """Labels 0..n_classes-1 in turn, random features; y_oracle = y."""
     rng = np.random.default_rng(seed)
     y = np.arange(n) % n_classes
-    return tables.make_table(rng.normal(size=(n, n_features)), y, y.copy())
+    return datasets.make_table(rng.normal(size=(n, n_features)), y, y.copy())
 
 
 def regression_table(n=30):
     x = np.linspace(-3.0, 3.0, n)
-    return tables.make_table(
+    return datasets.make_table(
         x[:, None], 1.0 / (1.0 + np.exp(x)) + 0.01 * np.sin(7 * x), 1.0 / (1.0 + np.exp(x))
     )
 
@@ -74,28 +74,28 @@ def test_onehot_columns_and_argmax():
             "onehot_1",
             "onehot_2",
         ]
-        onehot = tables.onehot(part)
+        onehot = datasets.onehot(part)
         assert onehot.dtype == np.float32
         np.testing.assert_array_equal(onehot.sum(axis=1), 1.0)
         np.testing.assert_array_equal(np.sort(np.unique(onehot)), [0.0, 1.0])
         np.testing.assert_array_equal(onehot.argmax(axis=1), part["y"].to_numpy())
         assert part["y"].dtype == table["y"].dtype
-        assert tables.n_classes(part) == 3
+        assert datasets.n_classes(part) == 3
 
 
 def test_onehot_width_is_fixed_when_a_class_is_absent_from_a_split():
     # Class 3 has a single sample: one side of the split cannot hold it.
     y = np.array([0, 1, 2] * 6 + [3])
-    table = tables.make_table(np.arange(len(y), dtype=float)[:, None], y, y)
+    table = datasets.make_table(np.arange(len(y), dtype=float)[:, None], y, y)
     train, test = split.split_table(table, Split(0.2, 5), "classification")
 
     without = [part for part in (train, test) if 3 not in set(part["y"])]
     assert len(without) == 1
     assert (without[0]["onehot_3"] == 0.0).all()
     for part in (train, test):
-        assert tables.n_classes(part) == 4
-        assert tables.onehot(part).shape == (len(part), 4)
-        np.testing.assert_array_equal(tables.onehot(part).argmax(axis=1), part["y"].to_numpy())
+        assert datasets.n_classes(part) == 4
+        assert datasets.onehot(part).shape == (len(part), 4)
+        np.testing.assert_array_equal(datasets.onehot(part).argmax(axis=1), part["y"].to_numpy())
 
 
 def test_encode_onehot_fixed_width():
@@ -113,8 +113,8 @@ def test_split_tables_pass_read_table_checks(tmp_path):
             ("train", "test"), split.split_table(table, Split(0.2, 0), task), strict=True
         ):
             path = tmp_path / f"{task}_{name}.parquet"
-            tables.write_table(part.reset_index(drop=True), path)
-            assert len(tables.read_table(path, task)) == len(part)
+            datasets.write_table(part.reset_index(drop=True), path)
+            assert len(datasets.read_table(path, task)) == len(part)
 
 
 def test_regression_tables_get_no_onehot_columns():
@@ -122,7 +122,7 @@ def test_regression_tables_get_no_onehot_columns():
     train, test = split.split_table(table, Split(0.2, 42), "regression")
     for part in (train, test):
         assert list(part.columns) == ["x0", "y", "y_oracle"]
-        assert tables.n_classes(part) == 0
+        assert datasets.n_classes(part) == 0
         # The rows are the original ones, untouched.
         pd.testing.assert_frame_equal(part, table.loc[part.index])
 

@@ -1,4 +1,4 @@
-"""pipeline.tables: the Parquet tables every stage reads and writes, and their checks."""
+"""pipeline.datasets: the Parquet datasets every stage reads and writes, and their checks."""
 
 import re
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import tables
+from pipeline import datasets
 from pipeline.errors import InputError
 
 
@@ -14,32 +14,32 @@ def labelled_table(n=12, n_classes=3, with_onehot=True):
     rng = np.random.default_rng(1)
     y = np.arange(n) % n_classes
     onehot = np.eye(n_classes, dtype=np.float32)[y] if with_onehot else None
-    return tables.make_table(rng.normal(size=(n, 2)), y, (y + 1) % n_classes, onehot)
+    return datasets.make_table(rng.normal(size=(n, 2)), y, (y + 1) % n_classes, onehot)
 
 
 def regression_table(n=10):
     x = np.linspace(0.0, 1.0, n)
-    return tables.make_table(x[:, None], x**2 + 0.1, x**2)
+    return datasets.make_table(x[:, None], x**2 + 0.1, x**2)
 
 
 def read_error(path, task="classification"):
     """The InputError message for reading path; it starts with the path."""
     with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: ") as caught:
-        tables.read_table(path, task)
+        datasets.read_table(path, task)
     return str(caught.value)
 
 
 def test_make_table_columns_and_accessors():
     X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-    table = tables.make_table(
+    table = datasets.make_table(
         X, np.array([0, 1, 1]), np.array([0, 1, 0]), np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
     )
 
     assert list(table.columns) == ["x0", "x1", "y", "y_oracle", "onehot_0", "onehot_1"]
-    np.testing.assert_array_equal(tables.features(table), X)
-    np.testing.assert_array_equal(tables.onehot(table), [[1, 0], [0, 1], [0, 1]])
-    assert tables.n_classes(table) == 2
-    assert tables.n_classes(tables.make_table(X, np.zeros(3), np.zeros(3))) == 0
+    np.testing.assert_array_equal(datasets.features(table), X)
+    np.testing.assert_array_equal(datasets.onehot(table), [[1, 0], [0, 1], [0, 1]])
+    assert datasets.n_classes(table) == 2
+    assert datasets.n_classes(datasets.make_table(X, np.zeros(3), np.zeros(3))) == 0
 
 
 @pytest.mark.parametrize(
@@ -52,8 +52,8 @@ def test_make_table_columns_and_accessors():
 )
 def test_write_read_round_trip(tmp_path, task, table):
     path = tmp_path / "sub" / "table.parquet"
-    tables.write_table(table, path)
-    read = tables.read_table(path, task)
+    datasets.write_table(table, path)
+    read = datasets.read_table(path, task)
     pd.testing.assert_frame_equal(read, table)
     assert read["y"].dtype == table["y"].dtype
 
@@ -62,8 +62,8 @@ def test_write_table_keeps_the_rows_not_their_index(tmp_path):
     # A split's part holds the rows it drew, labelled by their place in the full table.
     table = labelled_table().iloc[[5, 1, 3]]
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
-    read = tables.read_table(path, "classification")
+    datasets.write_table(table, path)
+    read = datasets.read_table(path, "classification")
     assert list(read.index) == [0, 1, 2]
     assert list(read.columns) == list(table.columns)
     pd.testing.assert_frame_equal(read, table.reset_index(drop=True))
@@ -74,25 +74,25 @@ def test_nullable_integer_labels_pass_and_a_missing_label_is_non_finite(tmp_path
     table = labelled_table(n=6, with_onehot=False)
     table["y"] = table["y"].astype("Int64")
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
-    assert tables.read_table(path, "classification")["y"].tolist() == [0, 1, 2, 0, 1, 2]
+    datasets.write_table(table, path)
+    assert datasets.read_table(path, "classification")["y"].tolist() == [0, 1, 2, 0, 1, 2]
 
     table.loc[4, "y"] = pd.NA
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     assert read_error(path) == f"{path}: non-finite values (NaN or infinity)"
 
 
 def test_write_table_leaves_no_temporary_file(tmp_path):
-    tables.write_table(labelled_table(), tmp_path / "t.parquet")
-    tables.write_table(labelled_table(n=6), tmp_path / "t.parquet")  # overwrite
+    datasets.write_table(labelled_table(), tmp_path / "t.parquet")
+    datasets.write_table(labelled_table(n=6), tmp_path / "t.parquet")  # overwrite
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
-    assert len(tables.read_table(tmp_path / "t.parquet", "classification")) == 6
+    assert len(datasets.read_table(tmp_path / "t.parquet", "classification")) == 6
 
 
 def test_write_table_failure_leaves_no_temporary_file(tmp_path):
     bad = pd.DataFrame({"x0": [object()]})  # pyarrow cannot write an arbitrary object
     with pytest.raises(ValueError, match="Conversion failed for column x0"):
-        tables.write_table(bad, tmp_path / "bad.parquet")
+        datasets.write_table(bad, tmp_path / "bad.parquet")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -103,7 +103,7 @@ def test_missing_file(tmp_path):
 
 def test_truncated_file(tmp_path):
     path = tmp_path / "t.parquet"
-    tables.write_table(labelled_table(), path)
+    datasets.write_table(labelled_table(), path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     assert "not a readable Parquet table" in read_error(path)
@@ -136,7 +136,7 @@ def test_wrong_columns(tmp_path, columns):
 
 def test_no_rows(tmp_path):
     path = tmp_path / "t.parquet"
-    tables.write_table(labelled_table().iloc[:0], path)
+    datasets.write_table(labelled_table().iloc[:0], path)
     assert read_error(path) == f"{path}: no rows"
 
 
@@ -147,7 +147,7 @@ def test_non_finite_value(tmp_path, column, value):
         table.insert(1, "x1", 0.0)
     table.loc[3, column] = value
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     assert read_error(path, "regression") == f"{path}: non-finite values (NaN or infinity)"
 
 
@@ -156,7 +156,7 @@ def test_negative_label(tmp_path, column):
     table = labelled_table(with_onehot=False)
     table.loc[0, column] = -1
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     assert read_error(path) == f"{path}: column {column} must hold non-negative integer labels"
 
 
@@ -164,17 +164,17 @@ def test_float_labels_are_rejected(tmp_path):
     table = labelled_table(with_onehot=False)
     table["y"] = table["y"].astype(float)
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     assert read_error(path) == f"{path}: column y must hold non-negative integer labels"
     # The same table is a valid regression table.
-    assert len(tables.read_table(path, "regression")) == len(table)
+    assert len(datasets.read_table(path, "regression")) == len(table)
 
 
 def test_label_outside_the_onehot_columns(tmp_path):
     table = labelled_table(n_classes=3)
     table.loc[0, "y"] = 3
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     assert read_error(path) == f"{path}: y label 3 outside the class range 0..2"
 
 
@@ -182,16 +182,16 @@ def test_oracle_label_outside_the_onehot_columns(tmp_path):
     table = labelled_table(n_classes=3)
     table.loc[0, "y_oracle"] = 5
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     assert read_error(path) == f"{path}: y_oracle label 5 outside the class range 0..2"
 
 
 def test_regression_table_with_onehot_columns(tmp_path):
     table = labelled_table(n_classes=3)
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     with pytest.raises(InputError, match="onehot columns in a regression table"):
-        tables.read_table(path, "regression")
+        datasets.read_table(path, "regression")
 
 
 def test_onehot_disagreeing_with_y(tmp_path):
@@ -199,13 +199,13 @@ def test_onehot_disagreeing_with_y(tmp_path):
     table.loc[4, ["onehot_0", "onehot_1", "onehot_2"]] = [0.0, 0.0, 1.0]
     assert table.loc[4, "y"] == 1
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path)
+    datasets.write_table(table, path)
     assert read_error(path) == f"{path}: onehot columns disagree with y"
 
 
 # --- the Schema: a user's names for the columns, kept in the Parquet metadata ---
 
-USER_SCHEMA = tables.Schema(
+USER_SCHEMA = datasets.Schema(
     ("petal length", "petal width"),
     "species",
     ("setosa", "versicolor", "virginica"),
@@ -215,40 +215,44 @@ USER_SCHEMA = tables.Schema(
 
 def test_schema_from_mapping():
     raw = {"features": ["a", "b"], "target": "t", "classes": ["no", "yes"], "dropped": ["id"]}
-    assert tables.Schema.from_mapping(raw) == tables.Schema(
+    assert datasets.Schema.from_mapping(raw) == datasets.Schema(
         ("a", "b"), "t", ("no", "yes"), True, ("id",)
     )
     regression = {"features": ["a"], "target": "price", "classes": None}
-    assert tables.Schema.from_mapping(regression) == tables.Schema(("a",), "price", None, True, ())
+    assert datasets.Schema.from_mapping(regression) == datasets.Schema(
+        ("a",), "price", None, True, ()
+    )
 
 
 def test_default_schema():
-    assert tables.default_schema(3, 2) == tables.Schema(
+    assert datasets.default_schema(3, 2) == datasets.Schema(
         ("x0", "x1", "x2"), "y", ("class 0", "class 1"), from_file=False, dropped=()
     )
-    assert tables.default_schema(1, None) == tables.Schema(("x0",), "y", None, from_file=False)
+    assert datasets.default_schema(1, None) == datasets.Schema(("x0",), "y", None, from_file=False)
 
 
 def test_schema_of_synthetic_counts_the_classes():
     # From the one-hot columns (after the split), else from the largest label.
-    assert tables.schema_of_synthetic(labelled_table(n_classes=4)) == tables.default_schema(2, 4)
+    assert datasets.schema_of_synthetic(labelled_table(n_classes=4)) == datasets.default_schema(
+        2, 4
+    )
     table = labelled_table(n=5, n_classes=4, with_onehot=False)
     assert table["y"].max() == 3
-    assert tables.schema_of_synthetic(table) == tables.default_schema(2, 4)
+    assert datasets.schema_of_synthetic(table) == datasets.default_schema(2, 4)
     # Float targets: a regression, no classes.
-    assert tables.schema_of_synthetic(regression_table()) == tables.default_schema(1, None)
+    assert datasets.schema_of_synthetic(regression_table()) == datasets.default_schema(1, None)
 
 
 def test_schema_round_trips_through_the_parquet_metadata(tmp_path):
     # A user's table: no y_oracle; the index of the rows it came with is not kept.
     rng = np.random.default_rng(2)
     y = np.array([2, 0, 1, 1])
-    table = tables.make_table(rng.normal(size=(4, 2)), y, None).iloc[[3, 1, 0, 2]]
+    table = datasets.make_table(rng.normal(size=(4, 2)), y, None).iloc[[3, 1, 0, 2]]
     path = tmp_path / "t.parquet"
-    tables.write_table(table, path, USER_SCHEMA)
-    read = tables.read_table(path, "classification")
+    datasets.write_table(table, path, USER_SCHEMA)
+    read = datasets.read_table(path, "classification")
     pd.testing.assert_frame_equal(read, table.reset_index(drop=True))
-    assert tables.read_schema(path, read) == USER_SCHEMA
+    assert datasets.read_schema(path, read) == USER_SCHEMA
     # The pandas metadata is kept beside the schema.
     import pyarrow.parquet as pq
 
@@ -258,8 +262,8 @@ def test_schema_round_trips_through_the_parquet_metadata(tmp_path):
 def test_read_schema_of_a_synthetic_table_is_the_default(tmp_path):
     path = tmp_path / "t.parquet"
     table = labelled_table(n_classes=3)
-    tables.write_table(table, path)
-    assert tables.read_schema(path, table) == tables.default_schema(2, 3)
+    datasets.write_table(table, path)
+    assert datasets.read_schema(path, table) == datasets.default_schema(2, 3)
 
 
 def test_read_schema_of_a_file_without_metadata(tmp_path):
@@ -269,8 +273,8 @@ def test_read_schema_of_a_file_without_metadata(tmp_path):
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({"x0": [0.5, 1.5], "y": [0.25, 2.0]}), path)
     assert pq.read_schema(path).metadata is None
-    table = tables.read_table(path, "regression")
-    assert tables.read_schema(path, table) == tables.default_schema(1, None)
+    table = datasets.read_table(path, "regression")
+    assert datasets.read_schema(path, table) == datasets.default_schema(1, None)
 
 
 @pytest.mark.parametrize(
@@ -292,5 +296,5 @@ def test_read_schema_damaged_metadata(tmp_path, stored, error):
     arrow = pa.table({"x0": [0.5], "y": [1.0]})
     pq.write_table(arrow.replace_schema_metadata({b"pipeline.schema": stored}), path)
     with pytest.raises(InputError) as caught:
-        tables.read_schema(path, tables.read_table(path, "regression"))
+        datasets.read_schema(path, datasets.read_table(path, "regression"))
     assert str(caught.value) == f"{path}: damaged schema metadata ({error})"

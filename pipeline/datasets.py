@@ -1,10 +1,10 @@
-"""The pipeline's data tables: Parquet files with columns x0..x{d-1}, y, y_oracle.
+"""The pipeline's datasets (raw, train, test): Parquet files with columns x0..x{d-1}, y, y_oracle.
 
-Classification tables hold integer labels in ``y``, the Bayes rule's label in
-``y_oracle`` and, after the split, the one-hot encoding in onehot_0..onehot_{k-1}.
-Regression tables hold the noisy target in ``y`` and the noise-free one in ``y_oracle``.
-A table read from a user's file has no ``y_oracle`` (no oracle is known) and carries its
-Schema (the file's feature and class names) in the Parquet file's metadata.
+A classification dataset holds integer labels in ``y``, the Bayes rule's label in ``y_oracle``
+and, after the split, the one-hot encoding in onehot_0..onehot_{k-1}. A regression dataset
+holds the noisy target in ``y`` and the noise-free one in ``y_oracle``. One ingested from a
+table of the user's (pipeline.user_table) has no ``y_oracle`` (no oracle is known) and carries
+its Schema (the table's feature and class names) in the Parquet file's metadata.
 """
 
 import dataclasses
@@ -137,11 +137,9 @@ def _check_table(path, table, task):
     values = table.to_numpy(dtype=float)
     if not np.isfinite(values).all():
         raise InputError(f"{path}: non-finite values (NaN or infinity)")
-    _TABLE_CHECKS[task](path, table)
-
-
-def _check_targets(path, table):
-    if n_classes(table):
+    if task == Task.CLASSIFICATION:
+        _check_labels(path, table)
+    elif n_classes(table):
         raise InputError(f"{path}: onehot columns in a regression table")
 
 
@@ -161,6 +159,3 @@ def _check_labels(path, table):
         y = table["y"].to_numpy()
         if not (onehot(table).argmax(axis=1) == y).all():
             raise InputError(f"{path}: onehot columns disagree with y")
-
-
-_TABLE_CHECKS = {Task.CLASSIFICATION: _check_labels, Task.REGRESSION: _check_targets}
