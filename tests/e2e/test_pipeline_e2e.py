@@ -6,6 +6,8 @@ import re
 import stat
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from tests.conftest import run
@@ -178,3 +180,21 @@ def test_after_a_model_edit_no_stage_but_split_loads_scikit_learn(small_pipeline
     module_and_args = command[2:]  # after python3 -m
     done = run([sys.executable, "-c", LOADED_SKLEARN, *module_and_args], small_pipeline)
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_model_keras_loads_in_keras_and_predicts_what_evaluate_predicted(small_pipeline):
+    # The README's export: keras.saving.load_model on the file, the test split's features in.
+    import keras
+
+    for name in ("blobs4", "regression"):
+        model = keras.saving.load_model(small_pipeline / "models" / name / "model.keras")
+        test = pd.read_parquet(small_pipeline / "data" / name / "test.parquet")
+        features = test[[column for column in test if column.startswith("x")]].to_numpy()
+        points = pd.read_csv(small_pipeline / "metrics" / f"{name}.points.csv")
+        outputs = model.predict(features, verbose=0)
+        if name == "blobs4":
+            assert (outputs.argmax(axis=1) == points["predicted"]).all()
+            p_true = outputs[np.arange(len(test)), points["actual"]]
+            np.testing.assert_allclose(-np.log(p_true), points["loss"], rtol=1e-4, atol=1e-6)
+        else:
+            np.testing.assert_allclose(outputs[:, 0], points["predicted"], rtol=1e-5, atol=1e-6)
