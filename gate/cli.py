@@ -2,10 +2,10 @@
 
     python -m gate --base HEAD --rules gate.yaml --report reports/gate.md [--plots-dir DIR]
 
-Run in a DVC project's root. Both sides are read through DVC (gate.read): the metrics files
-each side's dvc.yaml declares, the params, the per-point results and the plots. The base is any
-git revision or DVC experiment name; the new side is always the workspace. What the gate reads
-of the project (its experiments, metrics files, per-point columns, training curves) is the
+Run in a DVC project's root. Both sides are read through DVC (gate.dvc_reader): the metrics
+files each side's dvc.yaml declares, the params, the per-point results and the plots. The base
+is any git revision or DVC experiment name; the new side is always the workspace. What the gate
+reads of the project (its experiments, metrics files, per-point columns, training curves) is the
 rules file's `project:` section (gate.project).
 
 Exit codes: 0 pass; 1 a failure (a gated metric worse than its rule allows; a metrics file or a
@@ -20,15 +20,15 @@ import sys
 from pathlib import Path
 
 from gate.compare import check_rule_names, compare, diff_params
+from gate.dvc_reader import plot_sources, plots_diff, read_sides
 from gate.errors import GateError
 from gate.history import DEFAULT_COMMITS, history_section
+from gate.messages import one_line
 from gate.plots import curve_charts, render_plots
 from gate.project import Project
-from gate.read import plot_sources, plots_diff, read_sides
 from gate.report import render_markdown, write_report
+from gate.revision_metrics import WORKSPACE
 from gate.rules import Rule, load_rules
-from gate.sides import WORKSPACE
-from gate.text import one_line
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 

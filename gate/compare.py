@@ -1,6 +1,6 @@
-"""The metric gate's comparison (pure): both sides (gate.sides) under the rules, with each
-metric's noise test from the per-point results (gate.stats), into a Comparison that gate.report
-writes out. gate/cli.py reads the sides through DVC (gate.read) and runs this.
+"""The metric gate's comparison (pure): both sides (gate.revision_metrics) under the rules,
+with each metric's noise test from the per-point results (gate.stats), into a Comparison that
+gate.report writes out. gate/cli.py reads the sides through DVC (gate.dvc_reader) and runs this.
 
 Numbers are compared as exact decimals of the values as written (metrics files hold short
 decimals, such as 6 significant digits, and so do YAML rules), so 0.93 -> 0.925 is a drop of
@@ -18,10 +18,10 @@ from typing import Any
 
 from gate import stats
 from gate.errors import GateError
+from gate.messages import did_you_mean
 from gate.project import CORRECT, Points, Project, lookup
+from gate.revision_metrics import MISSING_FILE, WORKSPACE, Side, flatten, where
 from gate.rules import TOLERANCES, Rule, format_decimal, to_decimal
-from gate.sides import MISSING_FILE, WORKSPACE, Side, flatten, where
-from gate.text import did_you_mean
 
 
 class Gap(Enum):

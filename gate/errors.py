@@ -1,7 +1,7 @@
 """The gate's one error, for a bad command line, rules file or base revision (exit code 2),
 and the two shapes of its message about a rules file."""
 
-from gate.text import did_you_mean
+from gate.messages import did_you_mean
 
 
 class GateError(ValueError):

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 from gate import charts
 from gate.compare import format_value
+from gate.dvc_reader import show_metrics
 from gate.errors import GateError
+from gate.messages import one_line
 from gate.project import Project
-from gate.read import show_metrics
 from gate.report import markdown_table, write_report
+from gate.revision_metrics import WORKSPACE, metrics_files, side_from_dvc
 from gate.rules import load_rules
-from gate.sides import WORKSPACE, side_from_dvc
-from gate.text import one_line
 
 DEFAULT_COMMITS = 20
 
@@ -61,9 +61,10 @@ def resolve(revision: str) -> str | None:
 def read_history(commits: list[tuple[str, str]], project: Project) -> list[Point]:
     """Each commit's metrics and the workspace's, through DVC's metrics API."""
     shown = show_metrics([sha for sha, _ in commits])
+    names = project.experiment_names(metrics_files(shown.values()))
     points = []
     for sha, subject in [*commits, (WORKSPACE, "")]:
-        side = side_from_dvc(sha, shown.get(sha), params={}, project=project)
+        side = side_from_dvc(sha, shown.get(sha), params={}, project=project, names=names)
         label = sha if sha == WORKSPACE else sha[:7]
         points.append(Point(label, subject, side.metrics))
     return points

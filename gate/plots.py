@@ -1,7 +1,7 @@
-"""The metric gate's pictures: DVC's plots of both sides (`dvc plots diff --json`, gate.read),
-drawn to PNG with vl-convert for local use and CI artifacts, and the training curves (the plots
-that gate.yaml's project.curves names) as Mermaid charts for places that show Markdown only
-(job summaries, pull-request comments)."""
+"""The metric gate's pictures: DVC's plots of both sides (`dvc plots diff --json`,
+gate.dvc_reader), drawn to PNG with vl-convert for local use and CI artifacts, and the training
+curves (the plots that gate.yaml's project.curves names) as Mermaid charts for places that show
+Markdown only (job summaries, pull-request comments)."""
 
 import re
 from dataclasses import dataclass, field
@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from gate import charts
+from gate.messages import one_line
 from gate.project import Curves
-from gate.text import one_line
 
 
 @dataclass

@@ -22,6 +22,7 @@ allowed.
 
 import fnmatch
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -82,6 +83,14 @@ class Project:
         match = metrics_regex(self.metrics_file).fullmatch(PurePosixPath(path).as_posix())
         return match["experiment"] if match else None
 
+    def experiment_names(self, paths: Iterable[str]) -> dict[str, str]:
+        """Each metrics file's experiment, of those that are one's: by metrics_file, or without
+        it by what tells the files apart (default_names; pass every compared revision's files)."""
+        if self.metrics_file is None:
+            return default_names(paths)
+        named = {path: self.experiment_of(path) for path in paths}
+        return {path: name for path, name in named.items() if name is not None}
+
     def experiments(self, params: dict) -> tuple | None:
         """The experiments a side's params list, in order (None without experiments_param:
         then each metrics file is one)."""
@@ -100,6 +109,25 @@ class Project:
     def points_path(self, metrics_path: str) -> str:
         """Where an experiment's per-point results are, from its metrics file's path."""
         return str(PurePosixPath(metrics_path).with_suffix("")) + self.points.suffix
+
+
+def default_names(paths: Iterable[str]) -> dict[str, str]:
+    """Each metrics file's experiment when the project names no metrics_file: the part of its
+    path that tells the files apart, their shared leading folders and shared trailing parts left
+    out (never all of a path), and a file name's extension (DVCLive's results/train/metrics.json
+    and results/evaluate/metrics.json: train and evaluate; metrics/a.json and metrics/b.json: a
+    and b). One file alone is the experiment of its file name without the extension."""
+    parts = {path: PurePosixPath(path).parts for path in paths}
+    if not parts:
+        return {}
+    keep = min(map(len, parts.values())) - 1  # the shortest path keeps one part at least
+    lead = trail = 0
+    while lead < keep and len({each[lead] for each in parts.values()}) == 1:
+        lead += 1
+    while lead + trail < keep and len({each[-1 - trail] for each in parts.values()}) == 1:
+        trail += 1
+    names = {path: PurePosixPath(*each[lead : len(each) - trail]) for path, each in parts.items()}
+    return {path: str(name if trail else name.with_suffix("")) for path, name in names.items()}
 
 
 def metrics_regex(metrics_file: str) -> re.Pattern:

@@ -14,8 +14,8 @@ from typing import NamedTuple
 from ruamel.yaml import YAML, YAMLError
 
 from gate.errors import GateError, bad_value, check_keys
+from gate.messages import one_line
 from gate.project import KEY, Project, parse_project
-from gate.text import one_line
 
 DIRECTIONS = ("higher", "lower")
 # How much worse a metric may get (absolutely, in % of the base value), named for its direction.

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.compare import check_rule_names, compare
+from gate.dvc_reader import read_sides
 from gate.errors import GateError
 from gate.project import Project
-from gate.read import read_sides
 from gate.report import markdown_table
 from gate.rules import Rule, load_rules
 from tools.grid import Run, plan, sweep_name

@@ -9,11 +9,11 @@ import re
 
 import pytest
 
+from bench.workspace import commit_all
 from tests.conftest import copy_project, run
 from tests.gate.helpers import failure_lines
 from tests.gate.test_cli import run_gate
 from tests.notebook_params import NOTEBOOK_GATE, use_experiments
-from tools.workspace import commit_all
 
 pytestmark = pytest.mark.e2e
 

@@ -4,12 +4,11 @@ logs of `step`, no Keras, no library), its own gate.yaml, and only the gate pack
 """
 
 import re
-import shutil
 
 import pytest
 
 from tests.conftest import run
-from tests.gate.helpers import failure_lines, run_module, tables_in
+from tests.gate.helpers import committed_project, copy_of, failure_lines, run_module, tables_in
 from tests.mermaid import mermaid_blocks
 
 pytestmark = pytest.mark.e2e
@@ -103,32 +102,15 @@ big:
 
 
 @pytest.fixture(scope="module")
-def committed_project(tmp_path_factory):
+def template(tmp_path_factory):
     """The tiny project, reproduced by `dvc repro` and committed once."""
-    repo = tmp_path_factory.mktemp("other") / "project"
-    repo.mkdir()
-    for name, text in [
-        ("score.py", STAGE),
-        ("params.yaml", PARAMS),
-        ("dvc.yaml", DVC_YAML),
-        ("gate.yaml", GATE_YAML),
-    ]:
-        (repo / name).write_text(text)
-    run(["git", "init", "-q", "-b", "main"], repo)
-    run(["git", "config", "user.email", "gate@example.invalid"], repo)
-    run(["git", "config", "user.name", "gate"], repo)
-    run(["dvc", "init", "-q"], repo)
-    run(["dvc", "repro"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "a tiny project"], repo)
-    return repo
+    files = {"score.py": STAGE, "params.yaml": PARAMS, "dvc.yaml": DVC_YAML, "gate.yaml": GATE_YAML}
+    return committed_project(tmp_path_factory.mktemp("other") / "project", files)
 
 
 @pytest.fixture
-def project(committed_project, tmp_path):
-    repo = tmp_path / "project"
-    shutil.copytree(committed_project, repo, symlinks=True)
-    return repo
+def project(template, tmp_path):
+    return copy_of(template, tmp_path)
 
 
 def gate(repo, *args, rules="gate.yaml"):

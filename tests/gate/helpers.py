@@ -2,6 +2,7 @@
 and comparisons built as DVC returns them, the tables of a Markdown report, and the gate's
 command run in a DVC project."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +11,12 @@ import numpy as np
 import pandas as pd
 from markdown_it import MarkdownIt
 
+from bench.workspace import REPO
 from gate import compare as gate_compare
 from gate import rules
 from gate.project import parse_project
-from gate.sides import side_from_dvc
-from tests.conftest import dvc_env
-from tools.workspace import REPO
+from gate.revision_metrics import side_from_dvc
+from tests.conftest import dvc_env, run
 
 # This project's layout as gate.yaml's `project:` section gives it (test_project checks that
 # the committed section is this).
@@ -140,6 +141,29 @@ def tables_in(markdown):
         elif token.type == "table_close":
             tables.append(rows)
     return tables
+
+
+def committed_project(repo, files):
+    """Another DVC project in the new folder ``repo``: ``files`` (name -> text) in a git repo,
+    `dvc init`, reproduced by `dvc repro` and committed once."""
+    repo.mkdir(parents=True)
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    run(["git", "init", "-q", "-b", "main"], repo)
+    run(["git", "config", "user.email", "gate@example.invalid"], repo)
+    run(["git", "config", "user.name", "gate"], repo)
+    run(["dvc", "init", "-q"], repo)
+    run(["dvc", "repro"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "a tiny project"], repo)
+    return repo
+
+
+def copy_of(repo, tmp_path):
+    """A private copy of a committed project (git history and DVC cache included)."""
+    copy = tmp_path / "project"
+    shutil.copytree(repo, copy, symlinks=True)
+    return copy
 
 
 def run_module(module, repo, *args):

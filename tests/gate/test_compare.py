@@ -13,7 +13,7 @@ from gate import stats as gate_stats
 from gate.compare import Gap
 from gate.errors import GateError
 from gate.project import Points, Project
-from gate.sides import side_from_dvc
+from gate.revision_metrics import side_from_dvc
 from tests.gate.helpers import (
     BASE_METRICS,
     NOISE_RULES,

@@ -2,12 +2,12 @@
 
 import pytest
 
+from bench.workspace import commit_all, set_params
 from gate import charts, history
 from tests.conftest import run
 from tests.gate.helpers import run_module, tables_in
 from tests.gate.test_cli import run_gate
 from tests.mermaid import mermaid_blocks, mermaid_parse_errors
-from tools.workspace import commit_all, set_params
 
 GATED = {"blobs4": ["test_accuracy"], "blobs2": ["test_loss"]}
 

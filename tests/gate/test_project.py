@@ -213,6 +213,47 @@ def test_without_a_pattern_each_metrics_file_is_the_experiment_of_its_name():
     assert nested.experiment_of("results/m1/other.json") is None
 
 
+@pytest.mark.parametrize(
+    "paths, names",
+    [
+        (  # DVCLive's layout: each stage's folder tells the files apart
+            ["results/train/metrics.json", "results/evaluate/metrics.json"],
+            ["train", "evaluate"],
+        ),
+        (["metrics/blobs4.json", "metrics/regression.json"], ["blobs4", "regression"]),
+        (["metrics/blobs4.json"], ["blobs4"]),  # one file: its file name
+        (["results/train/metrics.json"], ["metrics"]),
+        (["summary.yaml"], ["summary"]),
+        (["a.json", "b.yaml"], ["a", "b"]),
+        (["a/b/m.json", "a/c/m.json", "a/b/n.json"], ["b/m", "c/m", "b/n"]),
+        (["a/x/d/m.json", "b/x/d/m.json"], ["a", "b"]),
+        (["r/a/x/d/m.json", "r/b/x/d/m.json"], ["a", "b"]),
+        (["dvclive/metrics.json", "eval/dvclive/metrics.json"], ["dvclive", "eval/dvclive"]),
+        (["dvclive/metrics.json", "dvclive/eval/metrics.json"], ["metrics", "eval/metrics"]),
+        (["x/v1.2/m.json", "x/v1.3/m.json"], ["v1.2", "v1.3"]),  # a folder keeps its dots
+        (["a/s.1/m.json", "b/s.1/m.json"], ["a", "b"]),
+        (["r/a.b.json", "r/c.json"], ["a.b", "c"]),
+        (["m/a.json", "m/a.yaml"], ["a", "a"]),  # the same name: side_from_dvc says so
+        ([], []),
+    ],
+)
+def test_without_a_pattern_the_experiment_is_what_tells_the_metrics_files_apart(paths, names):
+    assert gate_project.default_names(paths) == dict(zip(paths, names, strict=True))
+    assert Project().experiment_names(iter(paths)) == dict(zip(paths, names, strict=True))
+
+
+def test_with_a_pattern_the_experiments_are_the_files_it_names_whatever_the_others():
+    paths = ["metrics/blobs4.json", "metrics/sub/x.json", "plots/a.json", "metrics/blobs2.json"]
+    assert PROJECT.experiment_names(iter(paths)) == {
+        "metrics/blobs4.json": "blobs4",
+        "metrics/blobs2.json": "blobs2",
+    }
+    nested = Project(metrics_file="results/{experiment}/metrics.json")
+    assert nested.experiment_names(["results/train/metrics.json"]) == {
+        "results/train/metrics.json": "train"
+    }
+
+
 def test_the_experiments_are_the_params_entries_in_order_or_none_without_the_param():
     params = {"experiments": {"b": {}, "a": {}}, "models": ["x"]}
     assert PROJECT.experiments(params) == ("b", "a")

@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 from dvc.utils.serialize import parse_yaml
 
+from bench.workspace import REPO
 from gate import rules as gate_rules
 from gate.errors import GateError
 from gate.project import Project
-from gate.sides import flatten
+from gate.revision_metrics import flatten
 from tests.gate.helpers import PROJECT, rule
 from tests.notebook_params import NOTEBOOK_GATE
-from tools.workspace import REPO
 
 # --- rules ---------------------------------------------------------------------------------
 

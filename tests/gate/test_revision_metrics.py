@@ -1,39 +1,81 @@
-"""Both sides as DVC returns them (gate.sides): metrics files to experiments, errors, params."""
+"""Each side, one revision's metrics as DVC returns them (gate.revision_metrics): metrics files
+to experiments, errors, params."""
 
 import pytest
 from dvc.exceptions import PathMissingError
 
-from gate import sides
+from gate import revision_metrics
 from gate.project import Project
-from gate.sides import MISSING_FILE, Side, side_from_dvc
+from gate.revision_metrics import MISSING_FILE, Side, side_from_dvc
 from tests.gate.helpers import PROJECT, side_without_params
 
 BY_NAME = Project(experiments_param="experiments")  # each file the experiment of its name
 
 
 def test_nested_metrics_are_flattened_like_dvc_names_them():
-    assert sides.flatten({"a": {"b": 1, "c": {"d": 2}}, "e": 3}) == {
+    assert revision_metrics.flatten({"a": {"b": 1, "c": {"d": 2}}, "e": 3}) == {
         "a.b": 1,
         "a.c.d": 2,
         "e": 3,
     }
-    assert sides.flatten({1: {2: "x"}}) == {"1.2": "x"}
-    assert sides.flatten(0.5) == {"": 0.5}
-    assert sides.flatten({}) == {}
+    assert revision_metrics.flatten({1: {2: "x"}}) == {"1.2": "x"}
+    assert revision_metrics.flatten(0.5) == {"": 0.5}
+    assert revision_metrics.flatten({}) == {}
 
 
 def test_two_files_of_one_experiment_are_a_problem_and_the_rest_is_still_read():
     result = {
         "data": {
-            "b/blobs4.json": {"data": {"test_accuracy": 0.5}},
-            "a/blobs4.json": {"data": {"test_accuracy": 0.9}},
+            "metrics/blobs4.yaml": {"data": {"test_accuracy": 0.5}},
+            "metrics/blobs4.json": {"data": {"test_accuracy": 0.9}},
             "metrics/regression.json": {"data": {"test_mse": 0.01}},
         }
     }
     built = side_from_dvc("HEAD", result, {"experiments": {"blobs4": {}}}, project=BY_NAME)
-    assert built.problems == ["a/blobs4.json and b/blobs4.json both map to experiment blobs4"]
-    assert built.paths == {"blobs4": "a/blobs4.json", "regression": "metrics/regression.json"}
+    assert built.problems == [
+        "metrics/blobs4.json and metrics/blobs4.yaml both map to experiment blobs4"
+    ]
+    assert built.paths == {
+        "blobs4": "metrics/blobs4.json",
+        "regression": "metrics/regression.json",
+    }
     assert built.metrics == {"blobs4": {"test_accuracy": 0.9}, "regression": {"test_mse": 0.01}}
+
+
+DVCLIVE = {
+    "data": {
+        "results/train/metrics.json": {"data": {"loss": 0.2}},
+        "results/evaluate/metrics.json": {"data": {"avg_prec": {"test": 0.9}}},
+    }
+}
+
+
+def test_without_a_pattern_dvclives_files_are_the_experiments_of_their_folders():
+    built = side_from_dvc("HEAD", DVCLIVE, {"train": {"lr": 0.1}}, project=Project())
+    assert built.problems == []
+    assert built.paths == {
+        "evaluate": "results/evaluate/metrics.json",
+        "train": "results/train/metrics.json",
+    }
+    assert built.metrics == {"evaluate": {"avg_prec.test": 0.9}, "train": {"loss": 0.2}}
+
+
+def test_the_names_of_every_side_compared_name_a_side_that_lists_one_file():
+    one = {"data": {"results/train/metrics.json": {"data": {"loss": 0.3}}}}
+    assert side_from_dvc("HEAD", one, {}, project=Project()).metrics == {"metrics": {"loss": 0.3}}
+    names = Project().experiment_names(revision_metrics.metrics_files([one, DVCLIVE, None]))
+    built = side_from_dvc("HEAD", one, {}, project=Project(), names=names)
+    assert built.metrics == {"train": {"loss": 0.3}}
+    assert built.paths == {"train": "results/train/metrics.json"}
+
+
+def test_the_metrics_files_are_those_of_every_result_that_lists_some():
+    assert revision_metrics.metrics_files([DVCLIVE, {"error": OSError()}, None, {}]) == {
+        "results/train/metrics.json",
+        "results/evaluate/metrics.json",
+    }
+    assert revision_metrics.metrics_files([{"data": None}]) == set()
+    assert revision_metrics.metrics_files([]) == set()
 
 
 def test_a_file_that_is_no_experiments_metrics_file_is_left_out():
@@ -142,9 +184,9 @@ def test_a_file_dvc_could_not_read_is_an_error_and_one_without_data_holds_no_met
     ],
 )
 def test_a_read_error_is_described_in_words(error, words):
-    assert sides.describe_read_error(error) == words
+    assert revision_metrics.describe_read_error(error) == words
 
 
 def test_the_workspace_is_in_and_a_revision_is_on():
-    assert sides.where("workspace") == "in the workspace"
-    assert sides.where("HEAD~1") == "on HEAD~1"
+    assert revision_metrics.where("workspace") == "in the workspace"
+    assert revision_metrics.where("HEAD~1") == "on HEAD~1"

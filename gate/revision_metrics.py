@@ -1,13 +1,15 @@
-"""Both sides of the gate as DVC returned them: each experiment's metrics, its metrics file and
-read errors, and the params, built by pure functions from DVC's answers (gate/read.py asks).
+"""Each side of the gate, the metrics of one revision (or the workspace) as DVC returned them:
+each experiment's metrics, its metrics file and read errors, and the params, built by pure
+functions from DVC's answers (gate/dvc_reader.py asks).
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gate.messages import one_line
 from gate.project import Project
-from gate.text import one_line
 
 WORKSPACE = "workspace"  # DVC's name for the working tree, the gate's new side
 MISSING_FILE = "is missing"  # how a metrics file that DVC could not find is described
@@ -63,6 +65,11 @@ def describe_read_error(error: BaseException) -> str:
     return f"is unreadable ({type(error).__name__}: {message})"
 
 
+def metrics_files(results: Iterable[dict[str, Any] | None]) -> set[str]:
+    """The metrics files DVC listed in some revisions' results (entries as side_from_dvc's)."""
+    return {path for result in results for path in (result or {}).get("data") or {}}
+
+
 def side_from_dvc(
     name: str,
     result: dict[str, Any] | None,
@@ -70,20 +77,24 @@ def side_from_dvc(
     params_error: BaseException | None = None,
     *,
     project: Project,
+    names: dict[str, str] | None = None,
 ) -> Side:
     """Build a Side from DVC's metrics result for one revision and its params (pure).
 
     ``result`` is one revision's entry of ``Repo.metrics.show(...)``: ``{"data": {path:
-    {"data": metrics} or {"error": exception}}}``, ``{"error": exception}``, or None. A metrics
-    file that is no experiment's by the project's metrics_file is left out.
+    {"data": metrics} or {"error": exception}}}``, ``{"error": exception}``, or None. ``names``
+    is each metrics file's experiment, project.experiment_names of the files of every revision
+    compared (None: of this one's); a metrics file that is no experiment's is left out.
     """
     side = Side(name)
     if result is None:
         side.problems.append("DVC found no metrics there (is it a revision of this DVC project?)")
     elif "error" in result:
         side.problems.append(f"DVC could not collect its metrics: {one_line(result['error'])}")
-    for path, file_result in sorted(((result or {}).get("data") or {}).items()):
-        experiment = project.experiment_of(path)
+    files = ((result or {}).get("data") or {}).items()
+    names = project.experiment_names(metrics_files([result])) if names is None else names
+    for path, file_result in sorted(files):
+        experiment = names.get(path)
         if experiment is None:
             continue
         if experiment in side.paths:

@@ -3,7 +3,8 @@ side's dvc.yaml declares (DVC's metrics API, the one behind `dvc metrics show/di
 return each file's read error instead of dropping the file), the params (`dvc.api.params_show`),
 the per-point results (DVC's file system, so a DVC-tracked file is read too) and the plots
 (`dvc plots diff --json`). The base is any git revision or DVC experiment name; the new side is
-the workspace, or for tools.gather another revision. gate.sides turns DVC's answers into Sides.
+the workspace, or for tools.gather another revision. gate.revision_metrics turns DVC's answers
+into Sides.
 """
 
 import json
@@ -13,9 +14,15 @@ import tempfile
 from typing import Any
 
 from gate.errors import GateError
+from gate.messages import one_line
 from gate.project import Project
-from gate.sides import WORKSPACE, Side, describe_read_error, side_from_dvc
-from gate.text import one_line
+from gate.revision_metrics import (
+    WORKSPACE,
+    Side,
+    describe_read_error,
+    metrics_files,
+    side_from_dvc,
+)
 
 
 def show_metrics(revs: list[str]) -> dict[str, Any]:
@@ -56,9 +63,12 @@ def read_sides(base: str, project: Project, new: str | None = None) -> tuple[Sid
     except NotDvcRepoError as error:
         raise GateError(f"not inside a DVC project ({one_line(error)})") from None
     new_name = WORKSPACE if new is None else new
+    names = project.experiment_names(metrics_files([shown.get(base), shown.get(new_name)]))
     sides = (
-        side_from_dvc(base, shown.get(base), base_params, base_error, project=project),
-        side_from_dvc(new_name, shown.get(new_name), new_params, new_error, project=project),
+        side_from_dvc(base, shown.get(base), base_params, base_error, project=project, names=names),
+        side_from_dvc(
+            new_name, shown.get(new_name), new_params, new_error, project=project, names=names
+        ),
     )
     if project.points is not None:
         for side, rev in zip(sides, (base, new), strict=True):
