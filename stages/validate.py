@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pipeline.errors import SettingsError
 from pipeline.files import StrPath, read_yaml, write_json
-from pipeline.settings import STAGE_SECTIONS, Experiment, load_params, stage_settings
+from pipeline.params import load_params
+from pipeline.settings import STAGE_SECTIONS, Experiment, stage_settings
 from stages import cli
 
 

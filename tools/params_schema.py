@@ -1,4 +1,4 @@
-"""Write params.schema.json, the JSON Schema of params.yaml, from pipeline.settings' models.
+"""Write params.schema.json, the JSON Schema of params.yaml, from pipeline.params' models.
 
 params.yaml names it in its first line, so an editor with a YAML language server checks
 keys and values as they are typed and shows each key's description. The file is committed;
@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from pipeline.files import write_text
-from pipeline.settings import Params
+from pipeline.params import Params
 
 COMMAND = "python -m tools.params_schema --out params.schema.json"
 

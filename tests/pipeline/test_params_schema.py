@@ -1,4 +1,4 @@
-"""params.schema.json: generated from pipeline.settings, committed, and right about params.yaml."""
+"""params.schema.json: generated from pipeline.params, committed, and right about params.yaml."""
 
 import copy
 import json
@@ -6,10 +6,10 @@ import json
 import jsonschema
 import pytest
 
+from bench.workspace import REPO
 from pipeline.files import read_yaml
 from tests.notebook_params import notebook_params
 from tools import params_schema
-from tools.workspace import REPO
 
 SCHEMA_FILE = REPO / "params.schema.json"
 
@@ -34,7 +34,7 @@ def schema_errors(schema, params):
 
 def test_the_committed_schema_is_up_to_date():
     assert SCHEMA_FILE.read_text() == params_schema.schema_text(), (
-        f"params.schema.json is out of date with pipeline/settings.py: run `{params_schema.COMMAND}`"
+        f"params.schema.json is out of date with pipeline/settings.py or params.py: run `{params_schema.COMMAND}`"
     )
 
 

@@ -8,9 +8,10 @@ import sys
 import pandas as pd
 import pytest
 
+from bench.workspace import REPO, pipeline_env
 from pipeline import datasets
-from pipeline.settings import parse_experiment, stage_settings
-from tools.workspace import REPO, pipeline_env
+from pipeline.params import parse_experiment
+from pipeline.settings import stage_settings
 
 
 def settings_file(tmp_path, task="classification", **data):

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from pipeline import settings
+from pipeline.params import parse_params
 from stages import validate
 from tests.notebook_params import notebook_params
 
@@ -26,7 +27,7 @@ def snapshot(out_dir):
 
 
 def test_writes_one_file_per_experiment_and_stage(raw_params, tmp_path):
-    experiments = settings.parse_params(raw_params)
+    experiments = parse_params(raw_params)
     out = tmp_path / "settings"
 
     validate.write_settings(experiments, out)
@@ -52,7 +53,7 @@ def test_writes_one_file_per_experiment_and_stage(raw_params, tmp_path):
 
 
 def test_train_file_content(raw_params, tmp_path):
-    validate.write_settings(settings.parse_params(raw_params), tmp_path)
+    validate.write_settings(parse_params(raw_params), tmp_path)
     assert json.loads((tmp_path / "blobs2" / "train.json").read_text()) == {
         "name": "blobs2",
         "task": "classification",
@@ -75,10 +76,10 @@ def test_train_file_content(raw_params, tmp_path):
 
 def test_rewriting_the_same_settings_is_byte_identical(raw_params, tmp_path):
     out = tmp_path / "settings"
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
     before = snapshot(out)
 
-    validate.write_settings(settings.parse_params(copy.deepcopy(raw_params)), out)
+    validate.write_settings(parse_params(copy.deepcopy(raw_params)), out)
 
     assert snapshot(out) == before
     # No temporary files are left beside the settings.
@@ -87,11 +88,11 @@ def test_rewriting_the_same_settings_is_byte_identical(raw_params, tmp_path):
 
 def test_changing_one_train_section_changes_only_that_train_file(raw_params, tmp_path):
     out = tmp_path / "settings"
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
     before = snapshot(out)
 
     raw_params["experiments"]["blobs2"]["train"]["epochs"] = 7
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
     after = snapshot(out)
 
     changed = sorted(path for path in after if after[path] != before.get(path))
@@ -102,11 +103,11 @@ def test_changing_one_train_section_changes_only_that_train_file(raw_params, tmp
 
 def test_removed_experiment_folder_is_deleted(raw_params, tmp_path):
     out = tmp_path / "settings"
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
     assert (out / "blobs2").is_dir()
 
     del raw_params["experiments"]["blobs2"]
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
 
     assert sorted(p.name for p in out.iterdir()) == ["blobs4", "regression"]
     assert sorted(p.name for p in (out / "blobs4").iterdir()) == sorted(
@@ -116,12 +117,12 @@ def test_removed_experiment_folder_is_deleted(raw_params, tmp_path):
 
 def test_added_experiment_gets_its_files(raw_params, tmp_path):
     out = tmp_path / "settings"
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
     before = snapshot(out)
 
     raw_params["experiments"]["blobs3"] = copy.deepcopy(raw_params["experiments"]["blobs4"])
     raw_params["experiments"]["blobs3"]["data"]["centers"] = 3
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
     after = snapshot(out)
 
     assert sorted(set(after) - set(before)) == sorted(
@@ -149,7 +150,7 @@ TABLE = {
 def test_a_table_gets_an_ingest_file_and_no_generate_file(raw_params, tmp_path):
     raw_params["experiments"]["flowers"] = copy.deepcopy(TABLE)
     out = tmp_path / "settings"
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
 
     assert sorted(p.name for p in (out / "flowers").iterdir()) == [
         "evaluate.json",
@@ -174,14 +175,14 @@ def test_a_stage_file_that_no_longer_applies_is_removed(raw_params, tmp_path):
     out = tmp_path / "settings"
     (out / "blobs4").mkdir(parents=True)
     (out / "blobs4" / "ingest.json").write_text("{}")
-    validate.write_settings(settings.parse_params(raw_params), out)
+    validate.write_settings(parse_params(raw_params), out)
     assert not (out / "blobs4" / "ingest.json").exists()
     assert (out / "blobs4" / "generate.json").exists()
 
 
 def test_each_experiment_needs_its_data_stage_in_the_vars(raw_params):
     raw_params["experiments"]["flowers"] = copy.deepcopy(TABLE)
-    experiments = settings.parse_params(raw_params)
+    experiments = parse_params(raw_params)
     synthetic = ["blobs4", "blobs2", "regression"]
 
     assert validate.source_problems(experiments, synthetic, {"flowers": "f.csv"}) == []
