@@ -1,30 +1,20 @@
 """Shared fixtures: small tables for unit tests, and real DVC repositories for end-to-end tests."""
 
 import shutil
-import subprocess
 
 import pytest
 
+from bench.workspace import commit_all, copy_tracked_files
+from bench.workspace import pipeline_env as dvc_env  # noqa: F401 (tests import it from here)
+from tests.commands import run  # the tests import it from here too
 from tests.notebook_params import NOTEBOOK_NAMES, use_experiments
 from tools import plots_template
-from tools.workspace import commit_all, copy_tracked_files
-from tools.workspace import pipeline_env as dvc_env  # the environment `make` gives the pipeline
 
 # The notebook's experiments shrunk so that a cold `dvc repro` of all three takes seconds.
 SMALL = {"data.n_samples": 200, "train.batch_size": 16, "train.epochs": 2, "plot.grid_points": 20}
 SMALL_PARAMS = [
     f"experiments.{name}.{key}={value}" for name in NOTEBOOK_NAMES for key, value in SMALL.items()
 ]
-
-
-def run(args, cwd, check=True):
-    """Run a command (``dvc ...``, ``git ...``) in ``cwd``; returns the CompletedProcess."""
-    result = subprocess.run(args, cwd=cwd, env=dvc_env(), capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-        )
-    return result
 
 
 def copy_project(target):

@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 from moto.server import ThreadedMotoServer
 
-from tests.conftest import run
+from tests.commands import run
 
 # Any key will do while moto checks none (see refusing_credentials).
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}

@@ -24,7 +24,7 @@ from pipeline import user_table
 from pipeline.errors import InputError
 from pipeline.settings import MISSING
 from pipeline.tasks import Task
-from tools.workspace import REPO, round_trip_yaml
+from tools.project_files import REPO, round_trip_yaml
 
 TABLES_DIR = "data/tables"
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
-from tools.sweep import error_line
+from tools.failures import error_line
 
 PARAMS_ROOT = "experiments"  # params.yaml's section that holds one entry per experiment
 

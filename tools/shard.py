@@ -21,9 +21,9 @@ import sys
 from dvc.exceptions import DvcException
 from dvc.repo import Repo
 
+from tools.failures import error_line, report_failures
 from tools.grid import Run, plan
 from tools.remote import RemoteError, try_s3_remote
-from tools.sweep import error_line, report_failures
 
 
 class ShareError(DvcException):

@@ -18,7 +18,9 @@ import sys
 from pathlib import Path
 
 import psutil
-import yaml
+
+from pipeline.files import read_yaml
+from tools.failures import error_line, report_failures
 
 GRACE_SECONDS = 10
 PARAMS_FILE = "params.yaml"  # the file `dvc exp run -S key=...` edits when it names none
@@ -56,7 +58,7 @@ def override_problem(override: str, repo: Path) -> str | None:
     path = repo / (file if colon else PARAMS_FILE)
     if not path.is_file():
         return f"'{override}': {path.name} does not exist"
-    if not has_key(yaml.safe_load(path.read_text()), dotted):
+    if not has_key(read_yaml(path), dotted):
         return f"'{dotted}' is not a key of {path.name} (a misspelling? add a new one with +)"
     return None
 
@@ -79,15 +81,6 @@ def queued_revs(repo: Path) -> set[str]:
 
     with Repo(str(repo)) as dvc_repo:
         return {entry.stash_rev for entry in dvc_repo.experiments.celery_queue.iter_queued()}
-
-
-def error_line(log: str) -> str:
-    """The line of a run's log that says why it failed: a stage's own first ``error:`` line,
-    else DVC's last ``ERROR:`` line, else the last line."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    stage_errors = [line for line in lines if line.startswith("error:")]
-    dvc_errors = [line for line in lines if line.startswith("ERROR:")]
-    return (stage_errors[:1] or dvc_errors[-1:] or lines[-1:] or ["no output"])[0]
 
 
 def failed_runs(repo: Path, revs: set[str]) -> list[tuple[str, str]]:
@@ -141,7 +134,7 @@ def run_queue(repo: Path, jobs: int) -> None:
 
 def run_sharded(overrides: list[str], shard: str, git_remote: str) -> int:
     """``--shard k/n``: this machine's share, each run pushed as it finishes."""
-    from tools.grid import ShardError, parse_shard
+    from tools.grid import ShardError, parse_shard  # DVC loads only on this path
     from tools.shard import run_shard
 
     try:
@@ -185,15 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     ours = queued_revs(repo) - already
     run_queue(repo, args.jobs)
     return report_failures(failed_runs(repo, ours | already), len(ours | already))
-
-
-def report_failures(failed: list[tuple[str, str]], total: int) -> int:
-    """A line per failed run (what it is, why it failed), then how many; the exit code."""
-    for name, why in failed:
-        print(f"sweep: run '{name}' failed: {why}", file=sys.stderr)
-    if failed:
-        print(f"sweep: {len(failed)} of {total} runs failed", file=sys.stderr)
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
+from bench.workspace import pipeline_env
 from pipeline.files import read_yaml
-from pipeline.settings import load_params
+from pipeline.params import load_params
 from pipeline.tasks import Task
 from tests.conftest import copy_project, run
 from tests.test_dvc_yaml import expected_charts
 from tools import experiment
-from tools.workspace import pipeline_env
 
 FLOWERS = (
     "petal length,petal width,kind\n"

@@ -2,9 +2,9 @@
 
 import tomllib
 
+from bench.workspace import REPO
 from pipeline.files import read_yaml
 from tools import mutate
-from tools.workspace import REPO
 
 
 def test_each_covered_module_has_its_mirrored_unit_test_file():

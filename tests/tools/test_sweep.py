@@ -57,12 +57,10 @@ def test_a_named_params_file_is_read(tmp_path):
     ]
 
 
-def test_the_error_line_of_a_run_log_is_the_stage_s_own_else_dvc_s():
-    log = "Running stage 'validate':\nerror: epochs: got -1\nerror: b\nERROR: failed to reproduce\n"
-    assert sweep.error_line(log) == "error: epochs: got -1"
-    assert sweep.error_line("ERROR: one\nERROR: two\nbye\n") == "ERROR: two"
-    assert sweep.error_line("one\ntwo\n\n") == "two"
-    assert sweep.error_line("") == "no output"
+def test_params_are_read_as_dvc_reads_them_yaml_1_2(tmp_path):
+    repo = write_params(tmp_path)
+    (repo / "other.yaml").write_text("switch: {on: 1, no: 2}\n")  # YAML 1.1: True and False
+    assert sweep.set_problems(["other.yaml:switch.on=1,2", "other.yaml:switch.no=3"], repo) == []
 
 
 def test_make_sweep_without_set_is_one_line_and_no_traceback(tmp_path):

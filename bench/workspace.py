@@ -1,6 +1,8 @@
-"""The project's working tree as tests and the benchmark use it: copies, params and commands.
+"""The project's working tree as the benchmark and the tests use it: a copy of the tracked
+files in a new git repo, its params changed, the commands DVC would run, the pipeline's env.
 
-Shared by tests/ and bench/, so that neither depends on the other.
+It lives in bench/ (run by `make bench` and `make zoo`) so that the benchmark imports nothing of
+the test suite; the tests import it from here, as they import the tools they test.
 """
 
 import os
@@ -12,11 +14,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from pipeline.files import read_yaml
+from tools.project_files import REPO, round_trip_yaml
 
-REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -74,14 +74,6 @@ def get_param(repo: str | Path, dotted: str) -> Any:
     for key in dotted.split("."):
         value = value[key]
     return value
-
-
-def round_trip_yaml() -> YAML:
-    """The one YAML editor of the project's files: comments and layout stay, lines up to 100."""
-    yaml = YAML()
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
 
 
 def _edit_params(repo: str | Path, change: Callable[[Any], Any], name: str = "params.yaml") -> Any:
