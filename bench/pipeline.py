@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.repo import clear_run_cache, file_changed, read_or_none, run_checked
-from tools.workspace import commit_all, get_param, ran_stages, set_params
+from bench.workspace import commit_all, get_param, ran_stages, set_params
 
 NOTEBOOK_SCRIPT = Path(__file__).with_name("notebook.py")
 

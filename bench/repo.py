@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.workspace import pipeline_env, without_kernel_caps
 from pipeline.cpu import NATIVE_SWITCH, pin_kernels
-from tools.workspace import pipeline_env, without_kernel_caps
 
 POLL_SECONDS = 0.005  # how often a watched file is checked while a command runs
 

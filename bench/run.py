@@ -1,7 +1,8 @@
 """Run the benchmark and print its Markdown report: ``python -m bench.run [--quick]``.
 
 Every part runs in a temporary copy of the files git tracks (or, for the training, in a
-process of its own), so the project's working tree and DVC cache are never touched.
+process of its own), so the project's working tree and DVC cache are never touched. The raw
+results go beside the report as JSON (bench/results.json), and ``--render`` renders them again.
 """
 
 import argparse
@@ -19,9 +20,9 @@ from pathlib import Path
 from bench import pipeline, report, scale, tables
 from bench.repo import run_checked
 from bench.stats import import_seconds
+from bench.workspace import REPO, commit_all, copy_tracked_files, keep_experiments
 from pipeline.cpu import NATIVE_SWITCH, x86_features
 from pipeline.files import read_yaml
-from tools.workspace import REPO, commit_all, copy_tracked_files, keep_experiments
 
 NOTEBOOK_EXPERIMENTS = ("blobs4", "blobs2", "regression")  # what bench/notebook.py runs
 PARTS = ("training", "runs", "edits", "budget", "scale", "kernels", "tables")
@@ -188,6 +189,21 @@ def run_kernels(workdir, repeats, scale_repeats, n):
     return results
 
 
+def save_results(path, results, machine, options):
+    """The raw results a report renders, as JSON, to render them again (``load_results``)."""
+    data = {"machine": machine, "options": options, "results": results}
+    Path(path).write_text(json.dumps(data, indent=1) + "\n")
+
+
+def load_results(path):
+    """(results, machine, options) from ``save_results``' JSON, the scale sizes numbers again."""
+    data = json.loads(
+        Path(path).read_text(),
+        object_pairs_hook=lambda pairs: {int(k) if k.isdigit() else k: v for k, v in pairs},
+    )
+    return data["results"], data["machine"], data["options"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
@@ -202,11 +218,25 @@ def main():
         type=int,
         help="runs of each scale size (default --repeats; 4M takes minutes)",
     )
-    parser.add_argument("--out", help="where the report goes (default bench/results.md)")
+    parser.add_argument(
+        "--out",
+        help="where the report goes (default bench/results.md; with --render, beside the JSON); "
+        "the raw results go beside it as .json",
+    )
+    parser.add_argument(
+        "--render",
+        metavar="JSON",
+        help="run nothing: render a kept run's raw results (bench/results.json) again",
+    )
     parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"a comma-separated subset of {','.join(PARTS)}"
     )
     args = parser.parse_args()
+    if args.render:
+        out = args.out or Path(args.render).with_suffix(".md")
+        Path(out).write_text(report.render(*load_results(args.render)))
+        log(f"report written to {out}")
+        return
     parts = set(args.parts.split(","))
     if not parts <= set(PARTS):
         parser.error(f"--parts: unknown {', '.join(sorted(parts - set(PARTS)))}")
@@ -238,6 +268,8 @@ def main():
             log(f"tables: a {rows:,}-row CSV from make experiment to make predict")
             results["tables"] = tables.measure_tables(workdir, rows, repeats, copy_notebook_project)
     options = {"repeats": repeats, "scale_repeats": scale_repeats, "quick": args.quick}
+    if out:  # first, so that a report that fails to render can be rendered again once fixed
+        save_results(Path(out).with_suffix(".json"), results, machine, options)
     markdown = report.render(results, machine, options)
     print(markdown)
     if out:

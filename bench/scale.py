@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bench.repo import run_checked
 from bench.stats import import_seconds
+from bench.workspace import set_params, stage_commands
 from pipeline.files import read_yaml
-from tools.workspace import set_params, stage_commands
 
 CHAIN = ("generate", "split", "train", "evaluate", "plot")  # one experiment's stages, in order
 TENSORFLOW = ("tensorflow", "keras", "tf_keras")

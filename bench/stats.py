@@ -1,4 +1,5 @@
-"""Pure helpers of the benchmark: medians, growth exponents, Markdown tables, import times."""
+"""Pure helpers of the benchmark: medians, growth exponents, Markdown tables, import times,
+and the figures the report derives from the raw results."""
 
 import math
 import statistics
@@ -26,6 +27,17 @@ def seconds(value):
     return "-" if value is None else f"{value:.2f}"
 
 
+def megabytes(value):
+    """A peak memory for a table: whole MB, or a dash when it was not measured."""
+    return "-" if value is None else f"{value:.0f}"
+
+
+def peak_cell(peaks, floor):
+    """The largest of ``peaks`` in MB, or "<= floor" when it is not above the benchmark
+    process's own peak, which every child's figure starts from."""
+    return f"<= {floor:.0f}" if max(peaks) <= floor else megabytes(max(peaks))
+
+
 def runs(values):
     """Every run's duration, for the 'runs' column."""
     return ", ".join(f"{v:.2f}" for v in values)
@@ -33,6 +45,17 @@ def runs(values):
 
 def ratio(value):
     return "-" if value is None else f"{value:.2f}x"
+
+
+def timed_rows(timed, baseline, speedup=False):
+    """(label, median s, runs, / baseline or, for a ``speedup``, baseline /) for each (label,
+    every run's seconds or one run's)."""
+    rows = []
+    for label, v in timed:
+        v = v if isinstance(v, list) else [v]
+        x = baseline / median(v) if speedup else median(v) / baseline
+        rows.append((label, seconds(median(v)), runs(v), ratio(x)))
+    return rows
 
 
 def verdict(met):
@@ -73,3 +96,34 @@ def import_seconds(importtime_log, packages=None):
             total_us += cumulative  # its cumulative time covers everything it imported
         ancestors.append((depth, inside_counted or wanted))
     return total_us / 1e6
+
+
+def scale_exponents(scale, key):
+    """Each stage's growth exponent of ``key`` (seconds or peak_mb) between the two largest n of
+    a scale part (``{n: {"stages": {stage: {key: [...]}}}}``)."""
+    (n_small, small), (n_large, large) = [(n, scale[n]["stages"]) for n in sorted(scale)[-2:]]
+    return {
+        stage: growth_exponent(n_small, median(small[stage][key]), n_large, median(row[key]))
+        for stage, row in large.items()
+    }
+
+
+def beyond_imports(row):
+    """The median over runs of a stage's wall time less its import time."""
+    return median([s - i for s, i in zip(row["seconds"], row["imports"], strict=True)])
+
+
+def beyond_stages(edit, counted=bool):
+    """The median over an edit's runs of each run's seconds less its ``counted`` stages' own."""
+    pairs = zip(edit["done_seconds"], edit["stage_seconds"], strict=True)
+    return median([done - sum(s for st, s in run.items() if counted(st)) for done, run in pairs])
+
+
+def outside_training(edit):
+    """Seconds of an edit's `dvc repro` outside its train stages (all of it if none ran)."""
+    return beyond_stages(edit, lambda stage: stage.startswith("train@"))
+
+
+def stage_total(budget, key="seconds"):
+    """The stages' medians of ``key`` added up: all of them one after another."""
+    return sum(median(row[key]) for row in budget.values())

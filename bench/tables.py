@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from bench.repo import run_checked
+from bench.workspace import REPO, get_param, set_params, stage_commands
 from pipeline.files import read_json
-from tools.workspace import REPO, get_param, set_params, stage_commands
 
 N_FEATURES = 20
 SCALES = np.logspace(-2, 3, N_FEATURES)  # each feature's spread: 0.01, ..., 1000

@@ -21,7 +21,7 @@ from stages import generate, split  # first: stages pins the CPU kernels before 
 
 # isort: split
 from pipeline import datasets, keras_model  # keras_model sets TensorFlow's env, then imports it
-from pipeline.settings import load_params
+from pipeline.params import load_params
 
 # isort: split
 from bench import notebook  # after keras_model, so TensorFlow is configured the same way

@@ -23,9 +23,9 @@ import pandas as pd
 from bench.repo import run_checked, run_timed
 from bench.run import describe_machine, log
 from bench.stats import markdown_table
+from bench.workspace import REPO, copy_tracked_files, get_param, set_params
 from pipeline import datasets
 from pipeline.files import read_json, write_text
-from tools.workspace import REPO, copy_tracked_files, get_param, set_params
 
 ACCURACY_MARGIN = 0.02  # a classifier's test accuracy may be this far below logistic regression's
 MSE_RATIO = 1.05  # a regression's test MSE may be this many times linear regression's

@@ -7,11 +7,11 @@ import pytest
 
 from bench import pipeline, report, scale, stats
 from bench.repo import bench_env, run_timed
+from bench.workspace import REPO, get_param, set_params, stage_commands
 from pipeline import cpu
 from pipeline.files import read_yaml
-from pipeline.settings import parse_params
+from pipeline.params import parse_params
 from tests.notebook_params import NOTEBOOK_NAMES, notebook_params, params_text, write_params
-from tools.workspace import REPO, get_param, set_params, stage_commands
 
 IMPORTTIME_LOG = """\
 import time: self [us] | cumulative | imported package
@@ -58,7 +58,7 @@ def test_stage_commands_come_from_dvc_yaml():
         commands = stage_commands(REPO, name)
         source = "ingest" if "target" in experiment["data"] else "generate"
         for stage in ("validate", source, *scale.CHAIN[1:]):
-            assert commands[stage][:3] == ["python3", "-m", f"stages.{stage}"]
+            assert commands[stage][:4] == ["python3", "-m", "stages", stage]
             assert not any("${" in arg for arg in commands[stage])
         for stage in (source, *scale.CHAIN[1:]):
             assert any(f"/{name}/" in arg for arg in commands[stage]), (name, stage)
@@ -131,31 +131,6 @@ def test_run_timed_reports_peak_memory_and_when_a_file_changed(tmp_path):
     assert 0.25 < timed.watched_seconds < timed.seconds - 0.2
 
 
-def test_report_names_a_missed_target():
-    results = {
-        "training": {
-            "notebook_seconds": [10.0],
-            "pipeline_seconds": [4.0],
-            "steps": 8000,
-            "weights_identical": True,
-            "data_identical": True,
-            "batch_size": 4,
-            "epochs": 10,
-        },
-        "notebook": {"seconds": [20.0]},
-        "noop": {"seconds": [0.9]},
-    }
-    rows = {what: met for what, _, _, met in report.target_rows(results)}
-    assert rows == {
-        "blobs4 training, pipeline against notebook-style `model.fit`": False,
-        "the same weights, bit for bit": True,
-        "no-op `dvc repro`": True,
-    }
-    markdown = report.render(results, MACHINE, OPTIONS)
-    assert "| 2.5x faster | >= 5x | **no** |" in markdown
-    assert "Missed: blobs4 training" in markdown
-
-
 def test_native_env_drops_the_inherited_caps(monkeypatch):
     caps = cpu.kernel_caps("x86_64", {"avx2", "fma"})
     for name, value in caps.items():
@@ -164,61 +139,6 @@ def test_native_env_drops_the_inherited_caps(monkeypatch):
     assert caps.items() <= bench_env().items() and cpu.NATIVE_SWITCH not in bench_env()
     native = bench_env(native=True)
     assert native[cpu.NATIVE_SWITCH] == "1" and not set(caps) & set(native)
-
-
-def kernels_side(pipeline_seconds, notebook_seconds, digests, train_seconds, train_peaks):
-    return {
-        "training": {
-            "pipeline_seconds": pipeline_seconds,
-            "notebook_seconds": notebook_seconds,
-            "weights_sha256": digests,
-        },
-        "scale": {"train": {"seconds": train_seconds, "peak_mb": train_peaks}},
-    }
-
-
-def test_kernels_section_puts_pinned_against_native():
-    kernels = {
-        "features": ["avx2", "avx512f", "fma"],
-        "n_samples": 4_000_000,
-        "pinned": kernels_side([3.0, 5.0, 4.0], [20.0], ["ab" * 32] * 3, [60.0], [1100.0, 1200.0]),
-        "native": kernels_side([2.0], [16.0], ["ab" * 32], [40.0], [1600.0]),
-    }
-    markdown = report.render({"kernels": kernels}, MACHINE, OPTIONS)
-    assert "## What pinning the CPU kernels costs" in markdown
-    assert "This CPU: avx2+avx512f+fma." in markdown
-    assert (
-        "| run | pinned s | native s | pinned / native | pinned peak MB | native peak MB "
-        "| pinned / native |"
-    ) in markdown
-    assert (
-        "| blobs4 training: the pipeline's `train_model` | 4.00 | 2.00 | 2.00x | - | - | - |"
-        in markdown
-    )
-    assert "| blobs4 training: notebook-style `model.fit` | 20.00 | 16.00 | 1.25x |" in markdown
-    assert "| `train` at n=4,000,000 | 60.00 | 40.00 | 1.50x | 1200 | 1600 | 0.75x |" in markdown
-    assert (
-        "native against pinned: bit-identical in every run (SHA-256 abababababababab...)"
-        in markdown
-    )
-    kernels["native"]["training"]["weights_sha256"] = ["cd" * 32]
-    assert (
-        "native against pinned: NOT bit-identical (pinned abababababababab, "
-        in report.section_kernels(kernels)
-    )
-
-
-def test_kernels_section_without_avx512_shows_the_pinned_side_only():
-    kernels = {
-        "features": ["avx2", "fma"],
-        "n_samples": 40_000,
-        "pinned": kernels_side([3.0], [20.0], ["ab" * 32], [6.0], [700.0]),
-    }
-    markdown = report.section_kernels(kernels)
-    assert "| run | pinned s | pinned peak MB |" in markdown
-    assert "| blobs4 training: the pipeline's `train_model` | 3.00 | - |" in markdown
-    assert "| `train` at n=40,000 | 6.00 | 700 |" in markdown
-    assert markdown.endswith("\nNative not measured: this CPU has no AVX-512.\n")
 
 
 def test_training_comparison_gives_identical_weights():
@@ -267,8 +187,7 @@ def test_scale_runs_every_stage_of_the_chain(small_pipeline):
 
 
 def test_the_benchmark_copies_only_the_notebooks_experiments(tmp_path, monkeypatch):
-    from bench import run
-    from tools import workspace
+    from bench import run, workspace
 
     def copy_with_an_extra_experiment(target):
         workspace.copy_tracked_files(target)
@@ -333,62 +252,6 @@ def test_the_tables_part_is_listed_with_its_sizes():
     assert (run.TABLE_ROWS, run.QUICK_TABLE_ROWS) == (1_000_000, 20_000)
 
 
-def test_the_tables_section_renders_its_steps_and_the_read_ratio():
-    steps = {
-        "experiment": {"seconds": [12.0, 14.0, 13.0], "peak_mb": [950.0, 1000.4, 990.0]},
-        "validate": {"seconds": [0.8], "peak_mb": [150.0]},
-        "train": {"seconds": [21.1], "peak_mb": [4900.0]},
-        "predict": {"seconds": [17.2], "peak_mb": [920.0]},
-    }
-    results = {
-        "tables": {
-            "name": "bigtable",
-            "rows": 1_000_000,
-            "features": 20,
-            "classes": 3,
-            "file_bytes": 383_400_000,
-            "epochs": 1,
-            "batch_size": 1024,
-            "steps": steps,
-            "test_accuracy": [0.8766],
-            "reads": {
-                "ours": {"seconds": [2.0, 3.0, 2.5], "peak_mb": [1500.0, 1400.0, 1450.0]},
-                "pyarrow": {"seconds": [1.0, 1.0, 1.25], "peak_mb": [700.0, 650.0, 100.0]},
-                "ratios": [2.0, 3.0, 2.0],
-            },
-            "floor_mb": 160.4,
-        }
-    }
-    markdown = report.render(results, MACHINE, OPTIONS)
-    lines = markdown.splitlines()
-    assert (
-        "## A large table: 1,000,000 rows x 20 features, from `make experiment` to `make predict`"
-    ) in lines
-    assert "Run on 2030-01-01 00:00 UTC on cpu, 2 cores, 8 GB RAM" in markdown  # the machine
-    section = report.section_tables(results["tables"])
-    assert "A synthetic CSV of 383 MB (`bench/tables.py`" in section
-    assert "Training is cut to 1 epoch (`train.epochs`; batch 1024," in section
-    assert "test accuracy 0.877." in section
-    assert "20,000,000 values x 240 bytes (4.8 GB). A peak shown as <= 160 " in section
-    table = [
-        line for line in section.splitlines() if line.startswith("| ") and "| --- |" not in line
-    ]
-    assert table == [
-        "| step | median s | min-max s | peak MB | under 4.8 GB |",
-        "| `python -m tools.experiment` (read, check, copy, `dvc add`) | 13.00 | 12.00-14.00 "
-        "| 1000 | yes |",
-        "| `validate` | 0.80 | 0.80-0.80 | <= 160 | yes |",
-        "| `train@bigtable` | 21.10 | 21.10-21.10 | 4900 | **no** |",
-        "| `python -m stages.predict` on the 1,000,000 rows | 17.20 | 17.20-17.20 | 920 | yes |",
-    ]
-    assert (
-        "The CSV read alone, a fresh process each (imports not timed), 3 paired runs: ours "
-        "(`pipeline.user_table.read_user_file`) 2.50 s, peak 1500 MB; pyarrow's "
-        "`pyarrow.csv.read_csv` 1.00 s, peak 700 MB; ours / pyarrow 2.00x (median of the "
-        "pairs' ratios)."
-    ) in lines
-
-
 def test_the_two_readers_read_the_same_table(tmp_path):
     from bench import tables
 
@@ -399,66 +262,6 @@ def test_the_two_readers_read_the_same_table(tmp_path):
     assert len(reads["ratios"]) == 1
     with pytest.raises(RuntimeError, match="read 50 x 21"):
         tables.measure_reads(table, 1, 49)
-
-
-def test_the_edit_loop_splits_each_edit_into_its_stages_and_dvc():
-    def stage(wall, imports):
-        return {"seconds": [wall], "imports": [imports], "tf_imports": [0.0]}
-
-    # Two runs of the epochs edit: each run's own stage times, as DVC's log gave them.
-    results = {
-        "edits": {
-            "epochs": {
-                "repro": {
-                    "stages": ["validate", "train@blobs4", "evaluate@blobs4"],
-                    "seconds": [11.0, 10.0],
-                    "done_seconds": [12.0, 11.0],
-                    "stage_seconds": [
-                        {"validate": 0.5, "train@blobs4": 8.0, "evaluate@blobs4": 1.0},
-                        {"validate": 0.7, "train@blobs4": 6.0, "evaluate@blobs4": 1.2},
-                    ],
-                }
-            },
-            "grid": {
-                "repro": {
-                    "stages": ["plot@blobs4"],
-                    "seconds": [4.0],
-                    "done_seconds": [5.5],
-                    "stage_seconds": [{"plot@blobs4": 2.0}],
-                }
-            },
-        },
-        "budget": {
-            "validate": stage(0.5, 0.3),
-            "train@blobs4": stage(7.0, 6.0),
-            "evaluate@blobs4": stage(1.0, 0.75),
-            "plot@blobs4": stage(2.0, 1.0),
-        },
-    }
-    assert report.edit_loop_rows(
-        "epochs", results["edits"]["epochs"]["repro"], results["budget"]
-    ) == [
-        ("`validate`", "0.30", "0.20", "0.60"),
-        ("`train@blobs4`", "6.00", "1.00", "7.00"),
-        ("`evaluate@blobs4`", "0.75", "0.25", "1.10"),
-        ("DVC, before, between and after the stages", "-", "-", "2.80"),
-        ("the command, blobs4 `train.epochs` edited", "-", "-", "11.50"),
-    ]
-    # Outside training is each run less its own training: 4.0 and 5.0, median 4.5.
-    rows = {what: (value, met) for what, value, _, met in report.target_rows(results)}
-    assert rows["blobs4 `train.epochs` edited, `dvc repro`: seconds outside training"] == (
-        "4.50 s",
-        True,
-    )
-    assert rows[
-        "blobs4 `plot.grid_points` edited, `dvc repro`: seconds until the command ends"
-    ] == (
-        "5.50 s",
-        False,
-    )
-    section = report.section_edit_loop(results)
-    assert "outside training: 4.50 s (target <= 6 s" in section
-    assert "in all: 5.50 s (target <= 5 s" in section
 
 
 def test_dvc_s_verbose_log_times_each_stage_it_ran():
@@ -479,3 +282,415 @@ def test_dvc_s_verbose_log_times_each_stage_it_ran():
         ]
     )
     assert pipeline.stage_seconds(output) == {"validate": 0.36, "train@blobs4": 5.882}
+
+
+# The report: a run's raw results, as bench.run keeps them (each part's figures made up).
+def edit_run(stages, seconds, done_seconds, stage_seconds):
+    return {
+        "stages": stages,
+        "seconds": seconds,
+        "done_seconds": done_seconds,
+        "stage_seconds": stage_seconds,
+    }
+
+
+def budget_row(wall, imports, tf_imports=0.0):
+    return {"seconds": [wall], "imports": [imports], "tf_imports": [tf_imports]}
+
+
+def scale_size(train, plot, files):
+    """One scale size: (seconds, peak MB) of two stages, and the files they wrote."""
+    stages = {
+        name: {"seconds": [s], "peak_mb": [mb]}
+        for name, (s, mb) in (("train", train), ("plot", plot))
+    }
+    return {"stages": stages, "files": files}
+
+
+def kernels_side(pipeline_seconds, notebook_seconds, digests, train_seconds, train_peaks):
+    return {
+        "training": {
+            "pipeline_seconds": pipeline_seconds,
+            "notebook_seconds": notebook_seconds,
+            "weights_sha256": digests,
+        },
+        "scale": {"train": {"seconds": train_seconds, "peak_mb": train_peaks}},
+    }
+
+
+EPOCHS_STAGES = ["validate", "train@blobs4", "evaluate@blobs4"]
+RESULTS = {
+    "training": {
+        "notebook_seconds": [10.0, 12.0, 11.0],
+        "pipeline_seconds": [1.9, 2.1, 2.0],
+        "weights_identical": True,
+        "weights_sha256": ["ab" * 32] * 3,
+        "data_identical": True,
+        "steps": 8000,
+        "batch_size": 4,
+        "epochs": 10,
+    },
+    "notebook": {
+        "seconds": [30.0, 32.0, 31.0],
+        "printed": ["blobs4: test loss 0.1758, test accuracy 0.9300"],
+        "imports": [3.0, 3.4, 3.2],
+        "tf_imports": [3.0, 3.1, 2.9],
+    },
+    "first_run": {"seconds": 40.5, "stages": EPOCHS_STAGES},
+    "forced": {"seconds": [40.3, 41.1, 39.9], "stages": EPOCHS_STAGES + ["plot@blobs4"]},
+    "noop": {"seconds": [0.9, 0.8, 1.0]},
+    "edits": {  # two runs of the epochs edit: each run's own stage times, as DVC's log gave them
+        "epochs": {
+            "repro": edit_run(
+                EPOCHS_STAGES,
+                [11.0, 10.0],
+                [12.0, 11.0],
+                [
+                    {"validate": 0.5, "train@blobs4": 8.0, "evaluate@blobs4": 1.0},
+                    {"validate": 0.7, "train@blobs4": 6.0, "evaluate@blobs4": 1.2},
+                ],
+            ),
+            "exp": edit_run(EPOCHS_STAGES, [12.0], [13.0], [dict.fromkeys(EPOCHS_STAGES, 1.0)]),
+        },
+        "grid": {
+            "repro": edit_run(["plot@blobs4"], [4.0], [5.5], [{"plot@blobs4": 2.0}]),
+            "exp": edit_run(["plot@blobs4"], [5.0], [6.0], [{"plot@blobs4": 2.0}]),
+        },
+    },
+    "budget": {
+        "validate": budget_row(0.5, 0.3),
+        "train@blobs4": budget_row(7.0, 6.0, 2.5),
+        "evaluate@blobs4": budget_row(1.0, 0.7),
+        "plot@blobs4": budget_row(2.1, 1.0),
+    },
+    "scale": {
+        4_000: scale_size((1.0, 100.0), (2.0, 200.0), {}),
+        40_000: scale_size(
+            (10.0, 1000.0),
+            (40.0, 400.0),
+            {"data/blobs4/raw.parquet": 2_000_000, "models/blobs4/model.keras": 30_000},
+        ),
+    },
+    "kernels": {
+        "features": ["avx2", "avx512f", "fma"],
+        "n_samples": 40_000,
+        "pinned": kernels_side([3.0, 5.0, 4.0], [20.0], ["ab" * 32] * 3, [60.0], [1100.0, 1200.0]),
+        "native": kernels_side([2.0], [16.0], ["ab" * 32], [40.0], [1600.0]),
+    },
+    "tables": {
+        "name": "bigtable",
+        "rows": 1_000_000,
+        "features": 20,
+        "classes": 3,
+        "file_bytes": 383_400_000,
+        "epochs": 1,
+        "batch_size": 1024,
+        "steps": {
+            "experiment": {"seconds": [12.0, 14.0, 13.0], "peak_mb": [950.0, 1000.4, 990.0]},
+            "validate": {"seconds": [0.8], "peak_mb": [150.0]},
+            "train": {"seconds": [21.1], "peak_mb": [4900.0]},
+            "predict": {"seconds": [17.2], "peak_mb": [920.0]},
+        },
+        "test_accuracy": [0.8766],
+        "reads": {
+            "ours": {"seconds": [2.0, 3.0, 2.5], "peak_mb": [1500.0, 1400.0, 1450.0]},
+            "pyarrow": {"seconds": [1.0, 1.0, 1.25], "peak_mb": [700.0, 650.0, 100.0]},
+            "ratios": [2.0, 3.0, 2.0],
+        },
+        "floor_mb": 160.4,
+    },
+}
+# bench.run's parts, each as the results keys it fills (edits time the notebook script too).
+PART_KEYS = {
+    "training": ["training"],
+    "runs": ["notebook", "first_run", "forced", "noop"],
+    "edits": ["notebook", "first_run", "edits"],
+    "budget": ["budget"],
+    "scale": ["scale"],
+    "kernels": ["kernels"],
+    "tables": ["tables"],
+}
+
+
+def tables(markdown):
+    """{heading: [table, ...]} of a report: each table its rows of cells, the header row first."""
+    found = {}
+    for block in markdown.split("\n## ")[1:]:
+        heading, *lines = block.splitlines()
+        found[heading], in_table = [], False
+        for line in lines:
+            if line.startswith("|") and not in_table:
+                found[heading].append([])
+            in_table = line.startswith("|")
+            if in_table and "| --- |" not in line:
+                found[heading][-1].append([cell.strip() for cell in line.strip("|").split("|")])
+    return found
+
+
+def test_the_targets_table_judges_each_target():
+    edited = {
+        edit: "blobs4 `train.epochs` edited"
+        if edit == "epochs"
+        else "blobs4 `plot.grid_points` edited"
+        for edit in report.EDIT_LABELS
+    }
+    assert report.gather(RESULTS)["target"] == [
+        (
+            "blobs4 training, pipeline against notebook-style `model.fit`",
+            "5.5x faster",
+            ">= 5x",
+            True,
+        ),
+        ("the same weights, bit for bit", "yes", "identical", True),
+        ("cold `dvc repro -f` / notebook script", "1.30x", "<= 1", False),
+        ("no-op `dvc repro`", "0.90 s", "<= 1.5 s", True),
+        (
+            f"{edited['epochs']} (params.yaml edited, `dvc repro`): new `metrics/blobs4.json` / notebook script",
+            "0.34x",
+            "<= 0.35",
+            True,
+        ),
+        (
+            f"{edited['epochs']} (`dvc exp run -S`): new `metrics/blobs4.json` / notebook script",
+            "0.39x",
+            "<= 0.35",
+            False,
+        ),
+        # outside training is each run less its own training: 4.0 and 5.0, median 4.5
+        (f"{edited['epochs']}, `dvc repro`: seconds outside training", "4.50 s", "<= 6 s", True),
+        (
+            f"{edited['grid']} (params.yaml edited, `dvc repro`): new `plots/blobs4/decision_boundary.png` / notebook script",
+            "0.13x",
+            "<= 0.2",
+            True,
+        ),
+        (
+            f"{edited['grid']} (`dvc exp run -S`): new `plots/blobs4/decision_boundary.png` / notebook script",
+            "0.16x",
+            "<= 0.2",
+            True,
+        ),
+        (
+            f"{edited['grid']}, `dvc repro`: seconds until the command ends",
+            "5.50 s",
+            "<= 5 s",
+            False,
+        ),
+        ("time growth from n=4,000 to 40,000 (worst stage)", "plot: n^1.30", "<= n^1.1", False),
+        ("peak memory per stage at n=40,000 (worst stage)", "train: 1000 MB", "<= 2048 MB", True),
+        (
+            "data files at n=40,000",
+            "raw.parquet 2 MB",
+            "a format that stays fast (see the stage times)",
+            None,
+        ),
+        (
+            "time beyond imports per stage at the notebook's size (worst stage)",
+            "plot@blobs4: 1.10 s",
+            "<= 1 s",
+            False,
+        ),
+    ]
+    targets = tables(report.render(RESULTS, MACHINE, OPTIONS))["Targets"][0]
+    assert targets[0] == ["target", "measured", "limit", "met"]
+    assert [row[3] for row in targets[1:]] == ["yes", "yes", "**no**", "yes", "yes", "**no**"] + [
+        "yes",
+        "yes",
+        "yes",
+        "**no**",
+        "**no**",
+        "yes",
+        "-",
+        "**no**",
+    ]
+
+
+def test_each_part_s_table_holds_its_numbers():
+    found = tables(report.render(RESULTS, MACHINE, OPTIONS))
+    assert found["1. blobs4 training (8,000 SGD steps: batch 4, 10 epochs)"] == [
+        [
+            ["training", "median s", "runs", "speed-up"],
+            ["notebook-style `model.fit`", "11.00", "10.00, 12.00, 11.00", "1.00x"],
+            ["the pipeline's `train_model`", "2.00", "1.90, 2.10, 2.00", "5.50x"],
+        ]
+    ]
+    assert found["2-3. Whole runs"][0][1:] == [
+        [
+            "notebook script: the three experiments in one process",
+            "31.00",
+            "30.00, 32.00, 31.00",
+            "1.00x",
+        ],
+        ["first `dvc repro` of a fresh copy (empty DVC cache)", "40.50", "40.50", "1.31x"],
+        ["cold `dvc repro -f`: 4 stages, a process each", "40.30", "40.30, 41.10, 39.90", "1.30x"],
+        ["no-op `dvc repro` (everything up to date)", "0.90", "0.90, 0.80, 1.00", "0.03x"],
+    ]
+    assert found["4. Edits"][0][1:3] == [
+        [
+            "blobs4 `train.epochs` edited, params.yaml edited, `dvc repro`: until new `metrics/blobs4.json`",
+            "10.50",
+            "11.00, 10.00",
+            "0.34x",
+        ],
+        [
+            "blobs4 `train.epochs` edited, params.yaml edited, `dvc repro`: until the command ends",
+            "11.50",
+            "12.00, 11.00",
+            "0.37x",
+        ],
+    ]
+    assert found["The edit loop, stage by stage: blobs4 `train.epochs` edited, `dvc repro`"] == [
+        [
+            ["stage", "imports s (on its own)", "own work s (on its own)", "in the run s"],
+            ["`validate`", "0.30", "0.20", "0.60"],
+            ["`train@blobs4`", "6.00", "1.00", "7.00"],
+            ["`evaluate@blobs4`", "0.70", "0.30", "1.10"],
+            ["DVC, before, between and after the stages", "-", "-", "2.80"],  # 2.5 and 3.1
+            ["the command", "-", "-", "11.50"],
+        ]
+    ]
+    assert found["5. Scale: blobs4 with n_samples 4,000, 40,000"][0][1:] == [
+        ["train", "1.00", "10.00", "1.00", "100", "1000", "1.00"],
+        ["plot", "2.00", "40.00", "1.30", "200", "400", "0.30"],
+    ]
+    assert found["Each stage at the notebook's size"][0][-1] == [
+        "plot@blobs4",
+        "2.10",
+        "1.00",
+        "0.00",
+        "1.10",
+        "**no**",
+    ]
+    assert found["Where the time goes"] == [
+        [
+            ["", "measured"],
+            ["training, per SGD step", "notebook-style 1375 us, the pipeline 250 us"],
+            [
+                "the notebook script",
+                "31.0 s: 3.2 s importing (TensorFlow/Keras 3.0 s, once), 27.8 s of work",
+            ],
+            [
+                "the 4 stage processes, one after another",
+                "10.6 s: 8.0 s importing (TensorFlow/Keras 2.5 s, in 1 processes), 2.6 s of work",
+            ],
+            ["DVC's own work in `dvc repro -f` (40.3 s)", "about 29.7 s"],
+        ]
+    ]
+
+
+def test_the_kernels_table_puts_pinned_against_native():
+    markdown = report.render({"kernels": RESULTS["kernels"]}, MACHINE, OPTIONS)
+    assert tables(markdown)["What pinning the CPU kernels costs"] == [
+        [
+            [
+                "run",
+                "pinned s",
+                "native s",
+                "pinned / native",
+                "pinned peak MB",
+                "native peak MB",
+                "pinned / native",
+            ],
+            [
+                "blobs4 training: the pipeline's `train_model`",
+                "4.00",
+                "2.00",
+                "2.00x",
+                "-",
+                "-",
+                "-",
+            ],
+            [
+                "blobs4 training: notebook-style `model.fit`",
+                "20.00",
+                "16.00",
+                "1.25x",
+                "-",
+                "-",
+                "-",
+            ],
+            ["`train` at n=40,000", "60.00", "40.00", "1.50x", "1200", "1600", "0.75x"],
+        ]
+    ]
+    assert "\nThis CPU: avx2+avx512f+fma.\n" in markdown
+    assert "weights, bit-identical: pinned abababababababab, " in markdown
+    native = {
+        **RESULTS["kernels"]["native"],
+        "training": {**RESULTS["kernels"]["native"]["training"], "weights_sha256": ["cd" * 32]},
+    }
+    markdown = report.render(
+        {"kernels": {**RESULTS["kernels"], "native": native}}, MACHINE, OPTIONS
+    )
+    assert "weights, NOT bit-identical: pinned abababababababab, " in markdown
+    assert "; native cdcdcdcdcdcdcdcd." in markdown
+
+
+def test_without_avx512_the_native_side_is_left_blank():
+    kernels = {key: value for key, value in RESULTS["kernels"].items() if key != "native"}
+    found = tables(
+        report.render({"kernels": kernels | {"features": ["avx2", "fma"]}}, MACHINE, OPTIONS)
+    )
+    assert found["What pinning the CPU kernels costs"][0][1:] == [
+        ["blobs4 training: the pipeline's `train_model`", "4.00", "-", "-", "-", "-", "-"],
+        ["blobs4 training: notebook-style `model.fit`", "20.00", "-", "-", "-", "-", "-"],
+        ["`train` at n=40,000", "60.00", "-", "-", "1200", "-", "-"],
+    ]
+
+
+def test_the_tables_part_shows_each_step_against_the_memory_bound():
+    found = tables(report.render({"tables": RESULTS["tables"]}, MACHINE, OPTIONS))
+    steps, reads = found[
+        "A large table: 1,000,000 rows x 20 features, from `make experiment` to `make predict`"
+    ]
+    assert steps == [
+        ["step", "median s", "min-max s", "peak MB", "under 4.8 GB"],
+        ["`tools.experiment`", "13.00", "12.00-14.00", "1000", "yes"],
+        ["`validate`", "0.80", "0.80-0.80", "<= 160", "yes"],  # not above the benchmark's own
+        ["`train@bigtable`", "21.10", "21.10-21.10", "4900", "**no**"],
+        ["`stages.predict`", "17.20", "17.20-17.20", "920", "yes"],
+    ]
+    assert reads == [
+        ["the CSV read alone, 3 paired runs", "median s", "peak MB"],
+        ["ours (`read_user_file`)", "2.50", "1500"],
+        ["`pyarrow.csv.read_csv`", "1.00", "700"],
+        ["ours / pyarrow: the median of the pairs' ratios", "2.00x", "-"],
+    ]
+
+
+def test_a_part_that_did_not_run_is_left_out():
+    every = {
+        part: report.render({k: RESULTS[k] for k in keys}, MACHINE, OPTIONS)
+        for part, keys in PART_KEYS.items()
+    }
+    assert {part: list(tables(markdown)) for part, markdown in every.items()} == {
+        "training": [
+            "Targets",
+            "1. blobs4 training (8,000 SGD steps: batch 4, 10 epochs)",
+            "Where the time goes",
+        ],
+        "runs": ["Targets", "2-3. Whole runs", "Where the time goes"],
+        "edits": ["Targets", "4. Edits"],  # the notebook script only as the edits' baseline
+        "budget": ["Targets", "Each stage at the notebook's size", "Where the time goes"],
+        "scale": ["Targets", "5. Scale: blobs4 with n_samples 4,000, 40,000"],
+        "kernels": ["What pinning the CPU kernels costs"],  # no target of its own
+        "tables": [
+            "A large table: 1,000,000 rows x 20 features, from `make experiment` to `make predict`"
+        ],
+    }
+    both = report.render({k: RESULTS[k] for k in PART_KEYS["edits"] + ["budget"]}, MACHINE, OPTIONS)
+    assert [h for h in tables(both) if h.startswith("The edit loop")] == [
+        "The edit loop, stage by stage: blobs4 `train.epochs` edited, `dvc repro`",
+        "The edit loop, stage by stage: blobs4 `plot.grid_points` edited, `dvc repro`",
+    ]
+    assert report.render({}, MACHINE, OPTIONS) == report.header(MACHINE, OPTIONS)
+
+
+def test_a_kept_run_renders_again_from_its_json(tmp_path, monkeypatch):
+    from bench import run
+
+    run.save_results(tmp_path / "results.json", RESULTS, MACHINE, OPTIONS)
+    results, machine, options = run.load_results(tmp_path / "results.json")
+    assert (results, machine, options) == (RESULTS, MACHINE, OPTIONS)  # the scale sizes are ints
+    monkeypatch.setattr(sys, "argv", ["bench.run", "--render", str(tmp_path / "results.json")])
+    run.main()
+    assert (tmp_path / "results.md").read_text() == report.render(RESULTS, MACHINE, OPTIONS)

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from bench import zoo
+from bench.workspace import REPO, copy_tracked_files, pipeline_env
 from pipeline import user_table
 from pipeline.tasks import Task
-from tools.workspace import REPO, copy_tracked_files, pipeline_env
 
 BY_NAME = {table.name: table for table in zoo.TABLES}
 # Rows as each package ships them (a new version that changes one should say so here).
