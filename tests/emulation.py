@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.workspace import set_params, without_kernel_caps
 from pipeline.cpu import is_reference, x86_features
 from pipeline.files import parse_yaml
 from tests.conftest import SMALL, copy_project, dvc_env, run
 from tests.notebook_params import use_experiments
 from tools.repro_check import pipeline_order, read_lock
-from tools.workspace import set_params, without_kernel_caps
 
 QEMU = shutil.which("qemu-x86_64")
 # Small, and with a hidden layer so that the matrix products have more than two terms to add.

@@ -5,7 +5,7 @@ GitHub renders ```mermaid blocks in job summaries and comments with the browser 
 .ci/node_modules (installed by .ci/install-mermaid), runs `mermaid.parse` on every block in one
 Chromium launch and leaves the answers in the DOM, which --dump-dom hands back.
 
-As a developer tool, one block to a PNG (e.g. the picture of a chart in the README):
+As a developer tool, one block to a PNG (e.g. docs/gate_training_curve.png, a gate report's chart):
     python -m tests.mermaid reports/gate.md docs/gate_chart.png [--index N]
 """
 
@@ -169,7 +169,7 @@ def render_mermaid_png(block: str, out: Path, scale: float = 2, background="whit
 
     Two launches: one renders the block and measures its SVG, the other takes the screenshot
     at that size (``scale`` device pixels per CSS pixel). A block Mermaid rejects raises
-    ValueError with Mermaid's message. A developer tool (pictures for the README), not for CI.
+    ValueError with Mermaid's message. A developer tool (pictures for the docs), not for CI.
     """
     size = page_result(*run_page([block], RENDER_JOB, background=background))
     if "error" in size:

@@ -97,7 +97,7 @@ def use_experiments(repo: Path, names=NOTEBOOK_NAMES) -> None:
     dvc.yaml's vars, charts and stages of any other experiment are dropped, so that what a user
     changed or added in the committed files does not reach an end-to-end test.
     """
-    from tools.workspace import drop_from_pipeline
+    from bench.workspace import drop_from_pipeline
 
     yaml = YAML()  # round trip: comments and layout stay
     yaml.indent(mapping=2, sequence=4, offset=2)

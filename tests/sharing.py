@@ -1,8 +1,8 @@
 """What the sharing tests have in common, whatever the remote (a folder, an S3 bucket): a run
 made in one clone and undone there, restored instead of rerun in another (docs/sharing.md)."""
 
+from bench.workspace import ran_stages, set_params
 from tests.conftest import run
-from tools.workspace import ran_stages, set_params
 
 MISSING = "do not exist neither locally nor on remote"
 RESTORED = "Stage 'train@blobs4' is cached - skipping run"

@@ -12,10 +12,10 @@ import subprocess
 
 import pytest
 
+from bench.workspace import REPO, pipeline_env
 from pipeline import fingerprint
 from pipeline.files import read_yaml
 from tests.mermaid import mermaid_blocks, mermaid_parse_errors
-from tools.workspace import REPO, pipeline_env
 
 
 def read_project_yaml(name):

@@ -2,7 +2,7 @@
 
 import re
 
-from tools.workspace import REPO
+from bench.workspace import REPO
 
 VALUE_LINE = re.compile(r"^\s*[\w-]+:\s*[^#\s][^#]*#(?P<comment>.*)$")
 

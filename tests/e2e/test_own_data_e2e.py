@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.workspace import pipeline_env, ran_stages, set_params
 from pipeline import datasets
 from tests.conftest import copy_project, run
-from tools.workspace import pipeline_env, ran_stages, set_params
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,8 @@ def test_a_csv_of_your_own_from_make_experiment_to_make_predict(tmp_path):
     repo.mkdir()
     copy_project(repo)
     wine = tmp_path / "wine.csv"
-    exported = python(repo, "stages.example", "--dataset", "wine", "--out", str(wine))
+    # The README's commands: `python -m stages example ...`, and `make predict`'s runner.
+    exported = python(repo, "stages", "example", "--dataset", "wine", "--out", str(wine))
     assert exported.stdout == f"{wine}: 178 rows of scikit-learn's wine\n"
 
     added = python(
@@ -79,7 +80,8 @@ def test_a_csv_of_your_own_from_make_experiment_to_make_predict(tmp_path):
     out = tmp_path / "p.csv"
     predicted = python(
         repo,
-        "stages.predict",
+        "stages",
+        "predict",
         "--weights",
         "models/wine/weights.json",
         "--rows",
@@ -148,7 +150,7 @@ def test_a_regression_table_in_its_own_units_and_a_model_worse_than_the_mean_fai
     repo.mkdir()
     copy_project(repo)
     data = tmp_path / "diabetes.csv"
-    python(repo, "stages.example", "--dataset", "diabetes", "--out", str(data))
+    python(repo, "stages", "example", "--dataset", "diabetes", "--out", str(data))
     added = python(
         repo, "tools.experiment", "--name", "sugar", "--data", str(data), "--target", "progression"
     )
@@ -171,7 +173,7 @@ def test_a_regression_table_in_its_own_units_and_a_model_worse_than_the_mean_fai
     pd.DataFrame(datasets.features(test), columns=list(schema.features)).to_csv(rows, index=False)
     out = tmp_path / "predicted.csv"
     weights = "models/sugar/weights.json"
-    python(repo, "stages.predict", "--weights", weights, "--rows", str(rows), "--out", str(out))
+    python(repo, "stages", "predict", "--weights", weights, "--rows", str(rows), "--out", str(out))
     predicted = pd.read_csv(out)["predicted_progression"]
     np.testing.assert_array_equal(predicted.to_numpy(), points["predicted"].to_numpy())
     assert 25 < predicted.mean() < 346  # the target's units, not standard deviations

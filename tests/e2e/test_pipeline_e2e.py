@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.workspace import ran_stages, stage_commands
 from tests.conftest import run
 from tests.notebook_params import NOTEBOOK_NAMES
-from tools.workspace import ran_stages, stage_commands
 
 pytestmark = pytest.mark.e2e
 

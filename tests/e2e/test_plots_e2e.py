@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
+from bench.workspace import ran_stages
 from tests.browser import render_page
 from tests.conftest import run
 from tests.notebook_params import NOTEBOOK_EXPERIMENTS
 from tests.test_dvc_yaml import expected_charts
-from tools.workspace import ran_stages
 
 pytestmark = pytest.mark.e2e
 

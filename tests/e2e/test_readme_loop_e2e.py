@@ -15,9 +15,9 @@ import sys
 import pytest
 from ruamel.yaml import YAML
 
+from bench.workspace import REPO, get_param, ran_stages
 from pipeline.files import read_yaml
 from tests.conftest import dvc_env, run
-from tools.workspace import REPO, get_param, ran_stages
 
 pytestmark = pytest.mark.e2e
 
@@ -103,7 +103,7 @@ def test_the_unit_tests_pass_after_the_readmes_experiment_loop(small_pipeline):
     node_modules = REPO / ".ci" / "node_modules"
     if node_modules.is_dir():
         (repo / ".ci" / "node_modules").symlink_to(node_modules)
-    where = in_copy(repo, "-c", "from tools.workspace import REPO; print(REPO)")
+    where = in_copy(repo, "-c", "from bench.workspace import REPO; print(REPO)")
     assert where.stdout.strip() == str(repo.resolve()), where.stdout + where.stderr
     suite = ["-m", "pytest", "-m", "not e2e and not emulated", "-q", "-p", "no:cacheprovider"]
     result = in_copy(repo, *suite, "-n", "2")

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from bench.workspace import ran_stages, set_params
 from tests.conftest import dvc_env, run
-from tools.workspace import ran_stages, set_params
 
 pytestmark = pytest.mark.e2e
 

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 import pytest
 import yaml
 
+from bench.workspace import pipeline_env
 from tests.conftest import run
 from tests.s3 import S3Server, on_s3, use_s3
 from tests.sharing import MODEL
 from tools.grid import plan
-from tools.workspace import pipeline_env
 
 pytestmark = pytest.mark.e2e
 

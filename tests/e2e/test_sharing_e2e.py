@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
+from bench.workspace import ran_stages, set_params
 from tests.conftest import run
 from tests.sharing import RESTORED, RUN_OUTPUTS, assert_repro_pull_restores, run_and_undo
-from tools.workspace import ran_stages, set_params
 
 pytestmark = pytest.mark.e2e
 

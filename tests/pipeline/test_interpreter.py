@@ -6,8 +6,8 @@ from importlib import metadata
 
 import pytest
 
+from bench.workspace import REPO
 from pipeline import interpreter
-from tools.workspace import REPO
 
 
 def test_pins_reads_name_version_lines():

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
+from bench.workspace import REPO
 from stages.cli import without_sklearn
-from tools.workspace import REPO
 
 SCRIPT = """
 import sys

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
+from bench.workspace import REPO, pipeline_env
 from pipeline import activations, datasets
 from pipeline.tasks import Task
 from stages import evaluate
-from tools.workspace import REPO, pipeline_env
 
 # Four test points, three classes; the model gets the third one wrong.
 PROBABILITIES = np.array(

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from sklearn import datasets
 
+from bench.workspace import REPO, pipeline_env
 from pipeline import user_table
 from pipeline.tasks import Task
 from stages import example
-from tools.workspace import REPO, pipeline_env
 
 
 def test_iris_has_its_rows_feature_names_and_text_species():

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.workspace import REPO, pipeline_env
 from pipeline import datasets
 from stages import predict
-from tools.workspace import REPO, pipeline_env
 
 # A linear softmax over two standardized features: mean (1, 2), standard deviation (2, 0.5),
 # so that the rows below standardize exactly to (0, 0), (1, 0) and (0, 1).
