@@ -218,3 +218,11 @@ def test_training_curves_mark_every_epoch_so_one_epoch_is_a_visible_point():
     }
     assert histories and set(curves) == histories
     assert all(chart.get("template") == "linear_points" for chart in curves.values())
+
+
+def test_the_readme_says_how_long_reading_train_end_to_end_is():
+    # "One stage end to end": the files and lines train's own fingerprint counts.
+    files = code_files("train")
+    lines = sum(len((REPO / name).read_text().splitlines()) for name in files)
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"counts everything it runs: {len(files)} files, {lines:,} lines." in readme

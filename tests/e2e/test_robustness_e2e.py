@@ -83,7 +83,7 @@ def test_diverging_training_stops_naming_the_learning_rate(small_pipeline):
 
 def run_stage(repo, stage, *args):
     return subprocess.run(
-        [sys.executable, "-m", f"stages.{stage}", *args],
+        [sys.executable, "-m", "stages", stage, *args],
         cwd=repo,
         env=dvc_env(),
         capture_output=True,

@@ -56,3 +56,16 @@ def test_the_runner_ends_a_bad_input_with_one_line_and_exit_code_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: {tmp_path / 'none.yaml'}: cannot read params: ")
     assert done.stderr.count("\n") == 1
+
+
+def test_a_stage_module_run_on_its_own_names_the_runner():
+    done = subprocess.run(
+        [sys.executable, "-m", "stages.split", "--settings", "x"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: python3 -m stages.split runs nothing; run python3 -m stages split ...\n"
+    )
