@@ -835,6 +835,23 @@ def test_parse_experiment_of_all_sections_defaults_to_generated_data(params):
     assert parse_experiment("blobs4", blobs4) == parse_params(params)["blobs4"]
 
 
+@pytest.mark.parametrize("table", [False, True])
+def test_parse_experiment_names_a_bad_keys_whole_path(table):
+    # Validated as its own kind, the problem's path has no union tag: the section stays in it.
+    unknown = {"task": "regression", "split": {**SPLIT, "seeed": 2}}
+    with pytest.raises(SettingsError) as caught:
+        parse_experiment("curve", unknown, ("split",), table=table)
+    assert str(caught.value) == (
+        "experiments.curve.split.seeed: unknown key; allowed: test_size, random_state, stratify"
+    )
+    out_of_range = {"task": "regression", "split": {**SPLIT, "test_size": 2}}
+    with pytest.raises(SettingsError) as caught:
+        parse_experiment("curve", out_of_range, ("split",), table=table)
+    assert str(caught.value) == (
+        "experiments.curve.split.test_size: got 2, expected a number strictly between 0 and 1"
+    )
+
+
 @pytest.mark.parametrize(
     "raw, message",
     [
