@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
 .PHONY: help setup repro test test-cpus mutate lint format gate history bench repro-check sweep \
-	pull share experiment predict runs gather
+	pull share experiment predict runs gather tune
 
 ## Lines starting with two hashes are `make help`'s text: the target below each, and what it does.
 ## help: this list of targets
@@ -104,14 +104,16 @@ runs: setup
 # A sweep that leaves no DVC process behind when it returns (DVC's queue worker may outlive
 # `dvc exp run --run-all`): make sweep SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03
 # With SHARD=k/n, the k-th of n equal shares instead, one run at a time, each pushed as it
-# finishes (its experiment to the git remote REMOTE, its outputs to the DVC remote).
+# finishes (its experiment to the git remote REMOTE, its outputs to the DVC remote). With
+# WORKERS=w or SCHEDULER=tcp://host:8786, on Dask as `make tune`'s trials (docs/tune.md).
 SET ?=
 JOBS ?= 2
 SHARD ?=
 REMOTE ?= origin
 ## sweep: queue and run a sweep: SET=experiments.blobs4.train.learning_rate=0.003,0.01,0.03 [SHARD=k/n]
 sweep: setup
-	python -m tools.sweep --set "$(SET)" --jobs $(JOBS)$(if $(SHARD), --shard "$(SHARD)" --remote "$(REMOTE)")
+	python -m tools.sweep --set "$(SET)" --jobs $(JOBS)$(if $(SHARD), --shard "$(SHARD)" --remote "$(REMOTE)")$(if \
+		$(WORKERS), --workers "$(WORKERS)")$(if $(SCHEDULER), --scheduler "$(SCHEDULER)" --remote "$(REMOTE)")
 
 # Every run of a sweep made by SHARDS machines: pulled, the missing ones named with the shard
 # that owes them, one table best first (by BY=EXP.METRIC, else gate.yaml's first rule of the
@@ -123,6 +125,20 @@ APPLY ?=
 gather: setup
 	python -m tools.gather --set "$(SET)" --shards "$(SHARDS)" --remote "$(REMOTE)" \
 		--by "$(BY)"$(if $(APPLY), --apply)
+
+# A Bayesian search (Optuna's TPE, seeded), every trial a DVC experiment, run on Dask: WORKERS
+# local processes, or the cluster at SCHEDULER (docs/tune.md). The same SPACE, TRIALS, BATCH and
+# SEED give the same study on any machine and any number of workers; rerun to resume.
+SPACE ?=
+TRIALS ?= 12
+BATCH ?= 4
+SEED ?= 0
+WORKERS ?=
+SCHEDULER ?=
+## tune: Bayesian search: SPACE='KEY=tag(log,interval(1e-4,1e-1))' [TRIALS= BATCH= WORKERS= BY= APPLY=1]
+tune: setup
+	python -m tools.tune --space "$(SPACE)" --trials "$(TRIALS)" --batch "$(BATCH)" --seed "$(SEED)" \
+		--workers "$(or $(WORKERS),1)" --scheduler "$(SCHEDULER)" --remote "$(REMOTE)" --by "$(BY)"$(if $(APPLY), --apply)
 
 # After `make repro`: on an x86-64-v3 CPU, fail unless every output has its committed hash
 # (naming the outputs that differ and the first stage that made them).

@@ -174,15 +174,15 @@ def pull(git_remote: str, names: list[str]) -> None:
             raise ShareError(f"dvc exp pull from '{git_remote}' failed (its error is above)")
 
 
-def apply_best(names: list[str], verdicts: dict) -> int:
+def apply_best(names: list[str], verdicts: dict, who: str = "gather") -> int:
     """`dvc exp apply` of the first of ``names`` that passed the gate; the exit code."""
     best = next((name for name in names if verdicts[name][0] == PASSED), None)
     if best is None:
-        print("gather: no run passed the gate: nothing applied", file=sys.stderr)
+        print(f"{who}: no run passed the gate: nothing applied", file=sys.stderr)
         return 1
     code = subprocess.run(["dvc", "exp", "apply", best]).returncode
     if code == 0:
-        print(f"gather: applied {best}; keep it with git add -A && git commit")
+        print(f"{who}: applied {best}; keep it with git add -A && git commit")
     return code
 
 

@@ -22,7 +22,7 @@ from dvc.exceptions import DvcException
 from dvc.repo import Repo
 
 from tools.failures import error_line, report_failures
-from tools.grid import Run, plan
+from tools.grid import plan
 from tools.remote import RemoteError, try_s3_remote
 
 
@@ -30,11 +30,11 @@ class ShareError(DvcException):
     """A run that could not be pushed, with the one line saying why."""
 
 
-def remote_names(git_remote: str) -> set[str]:
-    """The names of the experiments on the git remote of this commit (`dvc exp list REMOTE`);
-    raises ShareError with git's or DVC's line when the remote cannot be read."""
+def remote_names(git_remote: str, cwd: str | None = None) -> set[str]:
+    """The names of the experiments on the git remote of this commit (`dvc exp list REMOTE`,
+    in ``cwd``); raises ShareError with git's or DVC's line when the remote cannot be read."""
     listed = subprocess.run(
-        ["dvc", "exp", "list", git_remote, "--name-only"], capture_output=True, text=True
+        ["dvc", "exp", "list", git_remote, "--name-only"], capture_output=True, text=True, cwd=cwd
     )
     if listed.returncode:
         raise ShareError(
@@ -50,12 +50,15 @@ def local_names(repo: Repo) -> dict[str, str]:
     return {name: rev for entries in listed.values() for name, rev in entries if rev}
 
 
-def run_one(run: Run) -> str | None:
-    """`dvc exp run --temp` of one run, its output shown as it comes; None, or why it failed."""
-    args = ["dvc", "exp", "run", "--temp", "-n", run.name]
-    args += [arg for value in run.overrides for arg in ("-S", value)]
+def run_one(
+    name: str, overrides: tuple[str, ...], *flags: str, cwd: str | None = None
+) -> str | None:
+    """`dvc exp run -n NAME -S ...` (with ``flags``, such as ``--temp``) in ``cwd``, its output
+    shown as it comes; None, or why it failed."""
+    args = ["dvc", "exp", "run", *flags, "-n", name]
+    args += [arg for value in overrides for arg in ("-S", value)]
     with subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd
     ) as process:
         lines = []
         for line in process.stdout:
@@ -64,11 +67,12 @@ def run_one(run: Run) -> str | None:
     return error_line("".join(lines)) if process.returncode else None
 
 
-def push_run(name: str, commit: str, git_remote: str) -> int:
+def push_run(name: str, commit: str, git_remote: str, root: str | None = None) -> int:
     """The run's files and run records to the DVC remote, then its experiment to the git
-    remote; returns the number of files uploaded. Raises ShareError on any failure."""
+    remote (from the repository at ``root``, else here); returns the number of files
+    uploaded. Raises ShareError on any failure."""
     try:
-        with Repo() as repo:
+        with Repo(root) as repo:
             uploaded = repo.push(revs=[commit], workspace=False, run_cache=True)
             repo.experiments.push(git_remote, [name], push_cache=False)
     except DvcException as exc:
@@ -96,7 +100,7 @@ def run_shard(overrides: list[str], share: int, shards: int, git_remote: str) ->
         with Repo() as repo:
             commit = local_names(repo).get(run.name)
         if commit is None:
-            why = run_one(run)
+            why = run_one(run.name, run.overrides, "--temp")
             if why is not None:
                 failed.append((run, why))
                 continue

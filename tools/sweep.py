@@ -9,7 +9,9 @@ exits 1, after the others have finished.
     python -m tools.sweep --set "experiments.blobs4.train.learning_rate=0.003,0.01,0.03" --jobs 2
 
 With ``--shard k/n`` it runs the k-th of n equal shares instead, and pushes each run as it
-finishes (tools.shard): one machine's part of a sweep over several.
+finishes (tools.shard): one machine's part of a sweep over several. With ``--workers w`` or
+``--scheduler ADDRESS`` every run goes to Dask instead, each in its own clone of HEAD
+(tools.runner, as `make tune`'s trials).
 """
 
 import argparse
@@ -145,6 +147,35 @@ def run_sharded(overrides: list[str], shard: str, git_remote: str) -> int:
     return run_shard(overrides, share, shards, git_remote)
 
 
+def run_on_dask(overrides: list[str], workers: int, scheduler: str, git_remote: str) -> int:
+    """``--workers``/``--scheduler``: every run on Dask, each in its own clone of HEAD and
+    pushed as it finishes (tools.runner, as `make tune`'s trials); the exit code."""
+    from tools.grid import plan  # DVC loads only on this path
+    from tools.runner import dask_client, origin_of, run_all, workspace_changes
+    from tools.shard import ShareError
+
+    changed = workspace_changes()
+    if changed:
+        print(
+            f"sweep: the runs start at HEAD, without your changes to {', '.join(changed)}: "
+            f"commit them (or stash them) first",
+            file=sys.stderr,
+        )
+        return 2
+    runs = plan(overrides, 1)
+    try:
+        origin = origin_of(scheduler, git_remote, Path.cwd().resolve())
+        with dask_client(workers, scheduler) as client:
+            errors = run_all(client, [(run.name, run.overrides) for run in runs], origin)
+    except (ShareError, OSError) as error:
+        print(f"sweep: {error}", file=sys.stderr)
+        return 2
+    if scheduler:
+        print(f"sweep: the runs are on '{git_remote}': make gather SET=... SHARDS=1 pulls them")
+    failed = [(run.describe(), why) for run, why in zip(runs, errors, strict=True) if why]
+    return report_failures(failed, len(runs))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -161,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--remote", default="origin", help="with --shard, the git remote to push to (origin)"
     )
+    parser.add_argument("--workers", type=int, help="run on a Dask LocalCluster of this many")
+    parser.add_argument("--scheduler", default="", help="run on the Dask cluster at this address")
     args = parser.parse_args(argv)
     repo = Path.cwd().resolve()
     overrides = overrides_of(args.set)
@@ -171,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.shard:
         return run_sharded(overrides, args.shard, args.remote)
+    if args.workers or args.scheduler:
+        return run_on_dask(overrides, args.workers or 1, args.scheduler, args.remote)
     already = queued_revs(repo)
     if dvc("exp", "run", "--queue", *[arg for o in overrides for arg in ("-S", o)]):
         print("sweep: DVC refused the sweep (its error is above); nothing was run", file=sys.stderr)

@@ -1,0 +1,140 @@
+"""`make tune` end to end (docs/tune.md): the same study, byte for byte, with one worker or two,
+after an interruption and in a second clone; each trial a DVC experiment; bad SPACEs and an
+unreachable remote refused before anything runs."""
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bench.workspace import pipeline_env
+from tests.conftest import run
+from tools.runs import runs
+
+pytestmark = pytest.mark.e2e
+
+RATE = "experiments.blobs2.train.learning_rate"
+SPACE = f"{RATE}=tag(log,interval(1e-3,3e-1))"
+STUDY = ["--space", SPACE, "--trials", "3", "--batch", "2", "--seed", "7"]
+KILL_AFTER_SECONDS = 600
+
+
+def tune(repo, *args, check=True):
+    return run([sys.executable, "-m", "tools.tune", *args], repo, check=check)
+
+
+def with_remote(repo, tmp_path, name):
+    """The repo with its own folder as the DVC remote (not the user's default one)."""
+    run(["dvc", "remote", "modify", "--local", "storage", "url", str(tmp_path / name)], repo)
+    return repo
+
+
+def experiments(repo) -> list[str]:
+    """The names of the experiments of HEAD in ``repo``."""
+    listed = run(["dvc", "exp", "list", "--name-only"], repo).stdout
+    return sorted(line.strip() for line in listed.splitlines() if line.strip())
+
+
+def study_csv(repo) -> tuple[str, bytes]:
+    (path,) = (repo / "reports" / "tune").glob("*.csv")
+    return path.stem, path.read_bytes()
+
+
+def interrupt_after_first_trial(repo) -> None:
+    """Start the study, and press Ctrl-C (SIGINT to its process group) once trial 0 is an
+    experiment of the repo, while trial 1 trains."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.tune", *STUDY],
+        cwd=repo,
+        env=pipeline_env(),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + KILL_AFTER_SECONDS
+    while (
+        "/tune-"
+        not in subprocess.run(
+            ["git", "for-each-ref", "--format=%(refname)", "refs/exps"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        ).stdout
+    ):
+        assert process.poll() is None, process.stdout.read()
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, output
+    assert "run the same command to resume" in output, output
+
+
+def test_the_same_study_with_one_worker_or_two_after_an_interruption_and_in_a_clone(
+    small_pipeline, tmp_path
+):
+    one = with_remote(small_pipeline, tmp_path, "storage-one")
+    two = with_remote(shutil.copytree(one, tmp_path / "two", symlinks=True), tmp_path, "st-two")
+
+    interrupt_after_first_trial(one)
+    (first,) = experiments(one)
+    resumed = tune(one, *STUDY)  # WORKERS=1, the default
+    name = first.rsplit("-", 1)[0]
+    assert first == f"{name}-0"
+    assert f"running {name}-1" in resumed.stdout  # trial 0 read back, not trained again
+    assert f"{name}-0" not in resumed.stdout.split("running", 1)[1].split("\n")[0]
+
+    tune(two, *STUDY, "--workers", "2")
+    assert study_csv(one) == study_csv(two)
+    assert experiments(one) == experiments(two) == [f"{name}-{n}" for n in range(3)]
+
+    rows = list(csv.DictReader(study_csv(one)[1].decode().splitlines()))
+    assert [row["number"] for row in rows] == ["0", "1", "2"]
+    assert [row["experiment"] for row in rows] == [f"{name}-{n}" for n in range(3)]
+    assert {row["state"] for row in rows} == {"complete"}
+    rates = [float(row[RATE]) for row in rows]
+    assert len(set(rates)) == 3 and all(1e-3 <= rate <= 3e-1 for rate in rates)
+    # Each row's metric is its experiment's, as `dvc exp show` (and `make runs`) reads it.
+    shown = runs(json.loads(run(["dvc", "exp", "show", "--json"], one).stdout))
+    for row in rows:
+        values = shown[row["experiment"]]
+        assert float(row["blobs2.test_accuracy"]) == values[("metrics", "blobs2", "test_accuracy")]
+        assert float(row[RATE]) == values[("params", "blobs2", "train", "learning_rate")]
+    page = (one / "reports" / "tune" / f"{name}.md").read_text()
+    assert "the gate against HEAD:" in page
+    assert (one / "reports" / "tune" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "space, line",
+    [
+        (f"{RATE}x=interval(0.1,0.2)", f"'{RATE}x' is not a key of params.yaml"),
+        (f"{RATE}=interval(0.2,0.1)", "the interval is empty"),
+        (f"{RATE}=tag(log,interval(0,0.1))", "a log interval must lie above 0"),
+        (f"{RATE}=interval(-1,0.1)", f"{RATE}: got -1.0, expected a finite number > 0"),
+    ],
+)
+def test_a_bad_space_is_one_line_and_nothing_runs(small_pipeline, space, line):
+    refused = tune(small_pipeline, "--space", space, check=False)
+    assert refused.returncode == 2, refused.stderr
+    (only,) = refused.stderr.strip().splitlines()
+    assert only.startswith("tune: ") and line in only
+    assert experiments(small_pipeline) == []
+    assert not (small_pipeline / "reports" / "tune").exists()
+
+
+def test_an_unreachable_s3_remote_is_one_line_and_nothing_runs(small_pipeline):
+    for setting in (["url", "s3://bucket/path"], ["endpointurl", "http://127.0.0.1:9"]):
+        run(["dvc", "remote", "modify", "--local", "storage", *setting], small_pipeline)
+    refused = tune(small_pipeline, *STUDY, check=False)
+    assert refused.returncode == 2, refused.stderr
+    (only,) = refused.stderr.strip().splitlines()
+    assert only.startswith("tune: the DVC remote 'storage'") and "cannot be" in only
+    assert experiments(small_pipeline) == []

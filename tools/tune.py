@@ -1,0 +1,201 @@
+"""`make tune`: a Bayesian search (Optuna's TPE sampler) whose every trial is a DVC experiment,
+and whose every proposal and result is the same on one machine or many.
+
+    python -m tools.tune \
+        --space "experiments.blobs4.train.learning_rate=tag(log,interval(1e-4,1e-1))" \
+        --trials 12 --batch 4 --workers 2
+
+The sampler, seeded, is asked for BATCH trials at a time; they run on Dask (tools.runner), and
+are told their results in trial order once the batch is done, so what it proposes next never
+depends on which worker finished first. Trial n of study S is the experiment ``S-n``; S names
+the SPACE, BATCH, seed and metric, so the same command finds its finished trials again
+(resumed after Ctrl-C or a lost machine: they are read back, not trained again).
+
+It writes reports/tune/S.csv (a row per trial, after every batch) and S.md with S.png (the
+table, the best trial, the gate's verdict of it against HEAD, the metric per trial and the
+search space). ``--apply`` applies the best trial that passes the gate.
+
+Exit codes: 0 done; 1 no trial passed the gate (with --apply); 2 a bad command line, SPACE,
+rules file, remote or cluster (one line each, nothing run); 130 interrupted.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+
+from dvc.repo import Repo
+
+from gate.errors import GateError
+from gate.project import Project
+from gate.rules import load_rules
+from pipeline.files import read_yaml
+from tools.gather import PASSED, Order, apply_best, parse_by, pull, shown_runs, verdict
+from tools.remote import RemoteError, try_s3_remote
+from tools.runner import Origin, dask_client, origin_of, run_all, workspace_changes
+from tools.runs import ShowError
+from tools.shard import ShareError, local_names, remote_names
+from tools.space import SpaceError, override, parse_space
+from tools.study_report import Trial, write_csv, write_report
+
+STARTUP_TRIALS = 4  # random trials before TPE models the results (Optuna's default is 10)
+PARAMS_FILE = "params.yaml"
+
+
+def study_name(items: list[str], batch: int, seed: int, order: Order) -> str:
+    """``tune-`` and 8 hex digits of what decides the proposals: the same study, the same names."""
+    what = json.dumps([items, batch, seed, order.experiment, order.metric, order.higher])
+    return "tune-" + hashlib.sha256(what.encode()).hexdigest()[:8]
+
+
+def sampler_study(seed: int, higher: bool):
+    """An in-memory Optuna study with the seeded TPE sampler; the results decide the rest."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(
+        seed=seed, n_startup_trials=STARTUP_TRIALS, constant_liar=True
+    )
+    return optuna.create_study(direction="maximize" if higher else "minimize", sampler=sampler)
+
+
+def metric_value(values: dict | None, order: Order) -> float | None:
+    """The ranking metric of a run's values, if it is a finite number."""
+    value = (values or {}).get(order.key())
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def finished(args, names: list[str]) -> dict[str, dict]:
+    """{name: values} of the runs among ``names`` that are experiments here (pulled first
+    from the git remote when a cluster ran them)."""
+    if args.scheduler:
+        pull(args.remote, sorted(set(names) & remote_names(args.remote)))
+    with Repo() as repo:
+        here = set(local_names(repo))
+    wanted = [name for name in names if name in here]
+    return shown_runs(wanted)[1] if wanted else {}
+
+
+def run_study(args, space: dict, order: Order, name: str, client, origin: Origin) -> list:
+    """Ask, run and tell, BATCH trials at a time, until TRIALS; every trial, in order."""
+    from optuna.trial import TrialState
+
+    study, trials = sampler_study(args.seed, order.higher), []
+    while len(trials) < args.trials:
+        asked = [study.ask(space) for _ in range(min(args.batch, args.trials - len(trials)))]
+        runs = [
+            (f"{name}-{t.number}", tuple(override(k, t.params[k]) for k in space)) for t in asked
+        ]
+        done = finished(args, [run_name for run_name, _ in runs])
+        todo = [run for run in runs if run[0] not in done]
+        if todo:
+            print(f"tune: {name}: running {', '.join(r for r, _ in todo)}", flush=True)
+        errors = dict(zip([r for r, _ in todo], run_all(client, todo, origin), strict=True))
+        done.update(finished(args, [r for r, _ in todo if errors[r] is None]))
+        for t, (run_name, _) in zip(asked, runs, strict=True):
+            value = metric_value(done.get(run_name), order)
+            error = errors.get(run_name) or (None if value is not None else "no metric")
+            if error is None:
+                study.tell(t, value)
+            else:
+                study.tell(t, state=TrialState.FAIL)
+                print(f"tune: trial {run_name} failed: {error}", file=sys.stderr)
+            trials.append(Trial(t.number, t.params, value, run_name, error))
+        write_csv(Path(args.reports) / f"{name}.csv", trials, space, order)
+    return trials
+
+
+def check(args) -> tuple[dict, Order, Project, dict, list[str]]:
+    """The space, the ranking, the gate's project and rules; or every problem, one line each."""
+    problems, items = [], args.space.split()
+    space = order = project = rules = None
+    for flag, value in (("TRIALS", args.trials), ("BATCH", args.batch), ("WORKERS", args.workers)):
+        if value < 1:
+            problems.append(f"{flag}={value}: expected a whole number >= 1")
+    try:
+        space = parse_space(items, read_yaml(PARAMS_FILE))
+    except SpaceError as error:
+        problems += error.problems
+    try:
+        project, rules = load_rules(args.rules)
+        order = parse_by(args.by, rules, items)
+    except GateError as error:
+        problems.append(str(error))
+    changed = workspace_changes()
+    if changed:
+        problems.append(
+            f"the trials run at HEAD, without your changes to {', '.join(changed)}: "
+            f"commit them (or stash them) first"
+        )
+    return space, order, project, rules, problems
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--space", default="", help="KEY=SPEC items, space-separated")
+    parser.add_argument("--trials", type=int, default=12, help="how many trials (12)")
+    parser.add_argument("--batch", type=int, default=4, help="trials proposed at a time (4)")
+    parser.add_argument("--seed", type=int, default=0, help="the sampler's seed (0)")
+    parser.add_argument("--workers", type=int, default=1, help="local Dask workers (1)")
+    parser.add_argument("--scheduler", default="", help="a Dask scheduler's address instead")
+    parser.add_argument("--remote", default="origin", help="the git remote a cluster clones")
+    parser.add_argument("--by", default="", help="EXP.METRIC[:higher|:lower] to optimise")
+    parser.add_argument("--rules", default="gate.yaml")
+    parser.add_argument("--reports", default="reports/tune")
+    parser.add_argument("--apply", action="store_true", help="apply the best that passes")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    space, order, project, rules, problems = check(args)
+    for problem in problems:
+        print(f"tune: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    name = study_name(args.space.split(), args.batch, args.seed, order)
+    try:
+        with Repo() as repo:
+            try_s3_remote(repo)  # a bucket out of reach: one line before any training
+        origin = origin_of(args.scheduler, args.remote, Path.cwd().resolve())
+        print(
+            f"tune: study {name}: {args.trials} trials, {args.batch} at a time, by "
+            f"{order.describe(args.rules)}",
+            flush=True,
+        )
+        with dask_client(args.workers, args.scheduler) as client:
+            trials = run_study(args, space, order, name, client, origin)
+    except (RemoteError, ShareError, ShowError, OSError) as error:
+        print(f"tune: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"tune: interrupted; finished trials are kept: run the same command to resume "
+            f"study {name}",
+            file=sys.stderr,
+        )
+        return 130
+    ranked = sorted(
+        (t for t in trials if t.value is not None),
+        key=lambda t: (-t.value if order.higher else t.value, t.number),
+    )
+    verdicts = {}
+    for trial in ranked:  # the best's verdict, and the next ones' until one passes
+        verdicts[trial.experiment] = verdict("HEAD", trial.experiment, project, rules)
+        if verdicts[trial.experiment][0] == PASSED or not args.apply:
+            break
+    report = write_report(Path(args.reports), name, args.space, trials, space, order, verdicts)
+    print(f"tune: {len(ranked)} of {len(trials)} trials finished; report: {report}")
+    if args.apply:
+        return apply_best(
+            [t.experiment for t in ranked if t.experiment in verdicts], verdicts, "tune"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
