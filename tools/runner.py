@@ -10,10 +10,12 @@ machine that started it:
   clone, and the same push as a shard's run (tools.shard.push_run): its outputs to the DVC
   remote, then its experiment to the git remote.
 
-On this machine (``WORKERS=w``), a Dask ``LocalCluster`` of ``w`` worker processes, and each
-clone uses this repository's DVC cache (no download) and its untracked .dvc/config.local.
-On a cluster (``SCHEDULER=tcp://host:8786``), each clone pulls what it needs from the DVC
-remote (`dvc exp run --pull`) with the worker's own credentials. A worker that dies during a
+Each clone gets this repository's untracked .dvc/config.local (the DVC remote's settings, as
+`dvc remote modify --local` wrote them). On this machine (``WORKERS=w``), a Dask
+``LocalCluster`` of ``w`` worker processes, and each clone uses this repository's DVC cache
+(no download). On a cluster (``SCHEDULER=tcp://host:8786``), each clone pulls what it needs
+from the DVC remote (`dvc exp run --pull`); keep credentials out of config.local there, in the
+workers' environment (AWS_ACCESS_KEY_ID...) or their machine's role. A worker that dies during a
 run: Dask gives the run to another worker, which starts it again in a new clone.
 """
 
@@ -57,11 +59,11 @@ def origin_of(scheduler: str, git_remote: str, repo_root: Path) -> Origin:
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
+    config = repo_root / ".dvc" / "config.local"
+    text = config.read_text() if config.is_file() else None
     if not scheduler:
-        config = repo_root / ".dvc" / "config.local"
         with Repo(str(repo_root)) as repo:
             cache = repo.cache.local_cache_dir
-        text = config.read_text() if config.is_file() else None
         return Origin(str(repo_root), commit, cache, text)
     url = subprocess.run(
         ["git", "remote", "get-url", git_remote], capture_output=True, text=True
@@ -76,7 +78,7 @@ def origin_of(scheduler: str, git_remote: str, repo_root: Path) -> Origin:
             f"the cluster's workers clone the git remote '{git_remote}', which does not have "
             f"this commit ({commit[:7]}): git push {git_remote} first"
         )
-    return Origin(url, commit)
+    return Origin(url, commit, local_config=text)
 
 
 def git(*args: str, cwd: str | Path) -> None:

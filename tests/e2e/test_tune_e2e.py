@@ -1,6 +1,6 @@
 """`make tune` end to end (docs/tune.md): the same study, byte for byte, with one worker or two,
-after an interruption and in a second clone; each trial a DVC experiment; bad SPACEs and an
-unreachable remote refused before anything runs."""
+after an interruption, with a worker lost during a trial, and in a second clone; each trial a
+DVC experiment; bad SPACEs and an unreachable remote refused before anything runs."""
 
 import csv
 import json
@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 from bench.workspace import pipeline_env
@@ -77,7 +78,36 @@ def interrupt_after_first_trial(repo) -> None:
     assert "run the same command to resume" in output, output
 
 
-def test_the_same_study_with_one_worker_or_two_after_an_interruption_and_in_a_clone(
+def kill_the_worker_running(run_name: str, repo, *args) -> str:
+    """Run the study, and kill the Dask worker that runs ``run_name`` once its `dvc exp run`
+    started, with everything it started (as a lost machine would); the study's output."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.tune", *args],
+        cwd=repo,
+        env=pipeline_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + KILL_AFTER_SECONDS
+    killed = None
+    while killed is None:
+        assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
+        for child in psutil.Process(process.pid).children(recursive=True):
+            try:
+                if run_name in child.cmdline() and "exp" in child.cmdline():
+                    killed = child.parent()  # the worker: run_one's Popen is its child
+            except psutil.NoSuchProcess:
+                continue
+        time.sleep(0.2)
+    for victim in [killed, *killed.children(recursive=True)]:
+        victim.kill()
+    output, _ = process.communicate(timeout=KILL_AFTER_SECONDS)
+    assert process.returncode == 0, output
+    return output
+
+
+def test_the_same_study_after_an_interruption_with_a_lost_worker_and_in_a_clone(
     small_pipeline, tmp_path
 ):
     one = with_remote(small_pipeline, tmp_path, "storage-one")
@@ -91,7 +121,8 @@ def test_the_same_study_with_one_worker_or_two_after_an_interruption_and_in_a_cl
     assert f"running {name}-1" in resumed.stdout  # trial 0 read back, not trained again
     assert f"{name}-0" not in resumed.stdout.split("running", 1)[1].split("\n")[0]
 
-    tune(two, *STUDY, "--workers", "2")
+    # Two workers, one of them lost while it runs trial 1: Dask gives the trial to the other.
+    kill_the_worker_running(f"{name}-1", two, *STUDY, "--workers", "2")
     assert study_csv(one) == study_csv(two)
     assert experiments(one) == experiments(two) == [f"{name}-{n}" for n in range(3)]
 

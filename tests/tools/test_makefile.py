@@ -16,3 +16,33 @@ def test_the_install_says_what_it_installs_and_how_long_first(tmp_path):
     pip = next(i for i, line in enumerate(commands) if "pip install" in line)
     said = [line for line in commands[:pip] if line.startswith("echo ")]
     assert said and "requirements.txt" in said[0] and "minutes" in said[0]
+
+
+def dry_run(*args):
+    done = subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.replace("\\\n", " ").split("\n")
+
+
+def test_make_tune_passes_every_variable_and_defaults_to_one_local_worker():
+    space = "experiments.blobs4.train.learning_rate=tag(log,interval(1e-4,1e-1))"
+    (command,) = [line for line in dry_run("tune", f"SPACE={space}") if "tools.tune" in line]
+    assert f'--space "{space}"' in command and '--workers "1"' in command
+    assert '--scheduler ""' in command and "--apply" not in command
+    args = ["TRIALS=5", "BATCH=2", "SEED=3", "WORKERS=2", "BY=blobs4.test_loss", "APPLY=1"]
+    (command,) = [line for line in dry_run("tune", f"SPACE={space}", *args) if "tools.tune" in line]
+    for flag in ('--trials "5"', '--batch "2"', '--seed "3"', '--workers "2"', "--apply"):
+        assert flag in command
+    assert '--by "blobs4.test_loss"' in command
+
+
+def test_make_sweep_goes_to_dask_only_when_asked():
+    rates = "SET=experiments.blobs4.train.learning_rate=0.01,0.03"
+    (queued,) = [line for line in dry_run("sweep", rates) if "tools.sweep" in line]
+    assert "--workers" not in queued and "--scheduler" not in queued
+    (local,) = [line for line in dry_run("sweep", rates, "WORKERS=2") if "tools.sweep" in line]
+    assert '--workers "2"' in local
+    cluster = [
+        line for line in dry_run("sweep", rates, "SCHEDULER=tcp://h:8786") if "sweep" in line
+    ]
+    assert '--scheduler "tcp://h:8786" --remote "origin"' in cluster[-1]
