@@ -13,8 +13,9 @@ import time
 
 import psutil
 import pytest
+import yaml
 
-from bench.workspace import pipeline_env
+from bench.workspace import commit_all, get_param, pipeline_env, set_params
 from tests.conftest import run
 from tools.runs import runs
 
@@ -142,6 +143,19 @@ def test_the_same_study_after_an_interruption_with_a_lost_worker_and_in_a_clone(
     assert "the gate against HEAD:" in page
     assert (one / "reports" / "tune" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    # APPLY=1, the study read back: the gate refuses every trial of these tiny runs (gate.yaml's
+    # minimums), then, by rules that any trial passes, the best is applied.
+    refused = tune(one, *STUDY, "--apply", check=False)
+    assert refused.returncode == 1 and "no run passed the gate: nothing applied" in refused.stderr
+    rules = yaml.safe_load((one / "gate.yaml").read_text())
+    lenient = {"project": rules["project"], "blobs2": {"test_accuracy": {"better": "higher"}}}
+    (tmp_path / "lenient.yaml").write_text(yaml.safe_dump(lenient))
+    applied = tune(one, *STUDY, "--rules", str(tmp_path / "lenient.yaml"), "--apply")
+    best = max(rows, key=lambda row: (float(row["blobs2.test_accuracy"]), -int(row["number"])))
+    assert f"tune: applied {best['experiment']}" in applied.stdout
+    assert "Running stage" not in applied.stdout  # read back, not trained again
+    assert get_param(one, RATE) == float(best[RATE])
+
 
 @pytest.mark.parametrize(
     "space, line",
@@ -169,3 +183,23 @@ def test_an_unreachable_s3_remote_is_one_line_and_nothing_runs(small_pipeline):
     (only,) = refused.stderr.strip().splitlines()
     assert only.startswith("tune: the DVC remote 'storage'") and "cannot be" in only
     assert experiments(small_pipeline) == []
+
+
+def test_a_diverging_trial_is_a_failed_trial_named_with_its_error_line(small_pipeline, tmp_path):
+    repo = with_remote(small_pipeline, tmp_path, "storage")
+    output = "experiments.regression.model.output_activation"
+    set_params(repo, {output: "linear"}, new_keys=True)
+    commit_all(repo, "a linear output, which a huge learning rate makes diverge")
+    space = "experiments.regression.train.learning_rate=choice(10000000000.0)"
+    result = tune(repo, "--space", space, "--trials", "1")
+    name, text = study_csv(repo)
+    assert f"tune: trial {name}-0 failed: error: training diverged" in result.stderr
+    (row,) = csv.DictReader(text.decode().splitlines())
+    assert (row["state"], row["regression.test_mse"], row["experiment"]) == (
+        "failed",
+        "",
+        f"{name}-0",
+    )
+    page = (repo / "reports" / "tune" / f"{name}.md").read_text()
+    assert f"- {name}-0: error: training diverged" in page and "No trial finished." in page
+    assert experiments(repo) == []
