@@ -170,7 +170,13 @@ $(LOCAL_CONFIG): $(PLOTS_TEMPLATE)
 # palmerpenguins), each through `make experiment` and `dvc repro` in a temporary copy, against
 # scikit-learn's linear models on the same split (bench/zoo.md; exits 1 naming any table that
 # misses). About 5 minutes on 2 cores; ZOO_ARGS=--tables iris,randhie for a subset.
-.PHONY: zoo
+.PHONY: zoo bench-tune
 ## zoo: public tables from installed packages against scikit-learn's linear models (bench/zoo.md)
 zoo: setup
 	python -m bench.zoo $(ZOO_ARGS)
+
+# make tune measured (bench/tune.md): a 27-point grid against a search over the same space on
+# blobs4 and the cancer table, and 8 trials with 1 and 2 workers. About 30 minutes on 2 cores.
+## bench-tune: make tune against a 27-point grid, and 8 trials on 1 and 2 workers (bench/tune.md)
+bench-tune: setup
+	python -m bench.tune
