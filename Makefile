@@ -137,7 +137,7 @@ WORKERS ?=
 SCHEDULER ?=
 ## tune: Bayesian search: SPACE='KEY=tag(log,interval(1e-4,1e-1))' [TRIALS= BATCH= WORKERS= BY= APPLY=1]
 tune: setup
-	python -m tools.tune --space "$(SPACE)" --trials "$(TRIALS)" --batch "$(BATCH)" --seed "$(SEED)" \
+	python -m tools.tune --space '$(subst ','\'',$(value SPACE))' --trials "$(TRIALS)" --batch "$(BATCH)" --seed "$(SEED)" \
 		--workers "$(or $(WORKERS),1)" --scheduler "$(SCHEDULER)" --remote "$(REMOTE)" --by "$(BY)"$(if $(APPLY), --apply)
 
 # After `make repro`: on an x86-64-v3 CPU, fail unless every output has its committed hash

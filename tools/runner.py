@@ -65,9 +65,18 @@ def origin_of(scheduler: str, git_remote: str, repo_root: Path) -> Origin:
         with Repo(str(repo_root)) as repo:
             cache = repo.cache.local_cache_dir
         return Origin(str(repo_root), commit, cache, text)
+    with Repo(str(repo_root)) as repo:
+        remote = repo.cloud.get_remote()
+        if remote.fs.protocol == "local":
+            raise ShareError(
+                f"the DVC remote '{remote.name}' is a folder of this machine, which a cluster's "
+                f"workers cannot reach: point it at shared storage (dvc remote modify --local "
+                f"{remote.name} url s3://BUCKET/PATH)"
+            )
     url = subprocess.run(
         ["git", "remote", "get-url", git_remote], capture_output=True, text=True
     ).stdout.strip()
+    subprocess.run(["git", "fetch", "--quiet", git_remote], capture_output=True)
     contains = subprocess.run(
         ["git", "branch", "-r", "--contains", commit, "--list", f"{git_remote}/*"],
         capture_output=True,
@@ -119,6 +128,8 @@ def run_in_clone(name: str, overrides: tuple[str, ...], origin: Origin) -> str |
         try:
             push_run(name, commit, "origin", root=str(here))
         except ShareError as error:
+            if name in remote_names("origin", cwd=str(here)):
+                return None  # another run of the same name pushed it first: the same bytes
             return f"finished but could not be shared: {error}"
     return None
 
@@ -144,9 +155,21 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator:
 
 def run_all(client, runs: list[tuple[str, tuple[str, ...]]], origin, task=run_in_clone) -> list:
     """``task(name, overrides, origin)`` of each run on the cluster, one per worker at a time;
-    their results (None, or why it failed) in the order given, whatever order they finish in."""
+    their results (None, or why it failed) in the order given, whatever order they finish in.
+    A run that raised, or whose workers kept dying (Dask's KilledWorker), is a failed run."""
+    from dask.distributed import wait
+
     futures = [
         client.submit(task, name, overrides, origin, key=name, pure=False)
         for name, overrides in runs
     ]
-    return client.gather(futures)
+    wait(futures)
+    return [
+        future.result() if future.status == "finished" else failure(future.exception())
+        for future in futures
+    ]
+
+
+def failure(error: BaseException) -> str:
+    """A run's exception as its error line."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"

@@ -204,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.shard:
         return run_sharded(overrides, args.shard, args.remote)
+    if args.workers is not None and args.workers < 1:
+        print(f"sweep: WORKERS={args.workers}: expected a whole number >= 1", file=sys.stderr)
+        return 2
     if args.workers or args.scheduler:
         return run_on_dask(overrides, args.workers or 1, args.scheduler, args.remote)
     already = queued_revs(repo)

@@ -31,13 +31,13 @@ from dvc.repo import Repo
 from gate.errors import GateError
 from gate.project import Project
 from gate.rules import load_rules
-from pipeline.files import read_yaml
+from pipeline.files import read_json, read_yaml
 from tools.gather import PASSED, Order, apply_best, parse_by, pull, shown_runs, verdict
 from tools.remote import RemoteError, try_s3_remote
 from tools.runner import Origin, dask_client, origin_of, run_all, workspace_changes
 from tools.runs import ShowError
 from tools.shard import ShareError, local_names, remote_names
-from tools.space import SpaceError, override, parse_space
+from tools.space import SpaceError, override, parse_space, split_items
 from tools.study_report import Trial, write_csv, write_report
 
 STARTUP_TRIALS = 4  # random trials before TPE models the results (Optuna's default is 10)
@@ -80,6 +80,27 @@ def finished(args, names: list[str]) -> dict[str, dict]:
     return shown_runs(wanted)[1] if wanted else {}
 
 
+class StudyError(Exception):
+    """A study that cannot go on as the same study, with the line saying why."""
+
+
+def param_key(key: str) -> tuple:
+    """A params key as `dvc exp show` values name it: experiments.a.b.c -> (params, a, b, c)."""
+    return ("params", *key.split(".")[1:])
+
+
+def check_read_back(run_name: str, values: dict, proposed: dict) -> None:
+    """A trial read back must have the params the study proposes now; a StudyError if not
+    (its earlier run was of another study: a failed trial that passed later, another Optuna)."""
+    for key, value in proposed.items():
+        if values.get(param_key(key)) != value:
+            raise StudyError(
+                f"the experiment {run_name} has {key}={values.get(param_key(key))!r}, but the "
+                f"study now proposes {value!r}: its earlier trials went otherwise. Remove them "
+                f"(dvc exp remove {run_name.rsplit('-', 1)[0]}-<n>) or change SEED"
+            )
+
+
 def run_study(args, space: dict, order: Order, name: str, client, origin: Origin) -> list:
     """Ask, run and tell, BATCH trials at a time, until TRIALS; every trial, in order."""
     from optuna.trial import TrialState
@@ -91,6 +112,9 @@ def run_study(args, space: dict, order: Order, name: str, client, origin: Origin
             (f"{name}-{t.number}", tuple(override(k, t.params[k]) for k in space)) for t in asked
         ]
         done = finished(args, [run_name for run_name, _ in runs])
+        for t, (run_name, _) in zip(asked, runs, strict=True):
+            if run_name in done:
+                check_read_back(run_name, done[run_name], t.params)
         todo = [run for run in runs if run[0] not in done]
         if todo:
             print(f"tune: {name}: running {', '.join(r for r, _ in todo)}", flush=True)
@@ -109,13 +133,32 @@ def run_study(args, space: dict, order: Order, name: str, client, origin: Origin
     return trials
 
 
+def metric_problems(project: Project, order: Order) -> list[str]:
+    """A line if HEAD's metrics file of the experiment lacks the metric to optimise (none
+    when there is no such file yet: the trials write it)."""
+    if project.metrics_file is None:
+        return []
+    path = Path(project.metrics_file.format(experiment=order.experiment))
+    try:
+        node = read_json(path)
+    except (OSError, ValueError):
+        return []
+    for part in order.metric.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return [f"BY: {path} has no metric {order.metric}; the trials could not be ranked"]
+        node = node[part]
+    return []
+
+
 def check(args) -> tuple[dict, Order, Project, dict, list[str]]:
     """The space, the ranking, the gate's project and rules; or every problem, one line each."""
-    problems, items = [], args.space.split()
+    problems, items = [], split_items(args.space)
     space = order = project = rules = None
     for flag, value in (("TRIALS", args.trials), ("BATCH", args.batch), ("WORKERS", args.workers)):
         if value < 1:
             problems.append(f"{flag}={value}: expected a whole number >= 1")
+    if not 0 <= args.seed < 2**32:
+        problems.append(f"SEED={args.seed}: expected a whole number from 0 to 2**32 - 1")
     try:
         space = parse_space(items, read_yaml(PARAMS_FILE))
     except SpaceError as error:
@@ -123,6 +166,7 @@ def check(args) -> tuple[dict, Order, Project, dict, list[str]]:
     try:
         project, rules = load_rules(args.rules)
         order = parse_by(args.by, rules, items)
+        problems += metric_problems(project, order)
     except GateError as error:
         problems.append(str(error))
     changed = workspace_changes()
@@ -157,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tune: {problem}", file=sys.stderr)
     if problems:
         return 2
-    name = study_name(args.space.split(), args.batch, args.seed, order)
+    name = study_name(split_items(args.space), args.batch, args.seed, order)
     try:
         with Repo() as repo:
             try_s3_remote(repo)  # a bucket out of reach: one line before any training
@@ -169,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         with dask_client(args.workers, args.scheduler) as client:
             trials = run_study(args, space, order, name, client, origin)
-    except (RemoteError, ShareError, ShowError, OSError) as error:
+    except (RemoteError, ShareError, ShowError, StudyError, OSError) as error:
         print(f"tune: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

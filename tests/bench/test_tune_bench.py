@@ -19,4 +19,4 @@ def test_the_grid_has_27_points_each_inside_the_searched_space():
         grid = [values.split(",") for _, values in case.values()]
         assert [len(values) for values in grid] == [3, 3, 3]
         spec, values = next(iter(case.values()))  # the learning rate: the interval's ends
-        assert spec == "tag(log,interval(1e-3,1e-1))" and values == "0.001,0.01,0.1"
+        assert spec == "tag(log,interval(1e-4,1.0))" and values == "0.0001,0.01,1.0"

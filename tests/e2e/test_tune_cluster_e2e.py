@@ -74,6 +74,14 @@ def test_a_study_on_a_cluster_is_the_study_on_this_machine(small_pipeline, s3, t
 
 def test_a_cluster_needs_the_commit_on_the_git_remote_and_a_scheduler(small_pipeline, s3, tmp_path):
     _, _, (asking,) = machines(small_pipeline, tmp_path, s3, 1)
+    folder = ["dvc", "remote", "add", "--local", "--default", "folder", str(tmp_path / "st")]
+    run(folder, asking)
+    refused = tune(asking, "--scheduler", "tcp://127.0.0.1:9", check=False)
+    assert refused.returncode == 2
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("tune: the DVC remote 'folder' is a folder of this machine")
+    run(["dvc", "remote", "default", "--local", "storage"], asking)
+
     run(["git", "commit", "-q", "--allow-empty", "-m", "not pushed"], asking)
     refused = tune(asking, "--scheduler", "tcp://127.0.0.1:9", check=False)
     assert refused.returncode == 2

@@ -148,7 +148,8 @@ def test_the_same_study_after_an_interruption_with_a_lost_worker_and_in_a_clone(
     refused = tune(one, *STUDY, "--apply", check=False)
     assert refused.returncode == 1 and "no run passed the gate: nothing applied" in refused.stderr
     rules = yaml.safe_load((one / "gate.yaml").read_text())
-    lenient = {"project": rules["project"], "blobs2": {"test_accuracy": {"better": "higher"}}}
+    rule = {"better": "higher", "max_drop": 1.0}
+    lenient = {"project": rules["project"], "blobs2": {"test_accuracy": rule}}
     (tmp_path / "lenient.yaml").write_text(yaml.safe_dump(lenient))
     applied = tune(one, *STUDY, "--rules", str(tmp_path / "lenient.yaml"), "--apply")
     best = max(rows, key=lambda row: (float(row["blobs2.test_accuracy"]), -int(row["number"])))

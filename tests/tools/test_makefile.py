@@ -27,7 +27,7 @@ def dry_run(*args):
 def test_make_tune_passes_every_variable_and_defaults_to_one_local_worker():
     space = "experiments.blobs4.train.learning_rate=tag(log,interval(1e-4,1e-1))"
     (command,) = [line for line in dry_run("tune", f"SPACE={space}") if "tools.tune" in line]
-    assert f'--space "{space}"' in command and '--workers "1"' in command
+    assert f"--space '{space}'" in command and '--workers "1"' in command
     assert '--scheduler ""' in command and "--apply" not in command
     args = ["TRIALS=5", "BATCH=2", "SEED=3", "WORKERS=2", "BY=blobs4.test_loss", "APPLY=1"]
     (command,) = [line for line in dry_run("tune", f"SPACE={space}", *args) if "tools.tune" in line]
@@ -46,3 +46,14 @@ def test_make_sweep_goes_to_dask_only_when_asked():
         line for line in dry_run("sweep", rates, "SCHEDULER=tcp://h:8786") if "sweep" in line
     ]
     assert '--scheduler "tcp://h:8786" --remote "origin"' in cluster[-1]
+
+
+def test_make_tune_passes_space_as_typed_dollars_and_quotes_included(tmp_path):
+    space = "experiments.blobs4.train.optimizer=choice('a b',$HOME,${x},`id`)"
+    (command,) = [line for line in dry_run("tune", f"SPACE={space}") if "tools.tune" in line]
+    shown = subprocess.run(
+        ["sh", "-c", command.replace("python -m tools.tune", "printf '%s\\n'", 1)],
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    assert shown[:2] == ["--space", space]

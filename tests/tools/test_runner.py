@@ -36,6 +36,13 @@ def train_once(name, overrides, origin):
     return None
 
 
+def raises(name, overrides, origin):
+    """A run whose task raises, as a worker without git would."""
+    if overrides[0] == "raise":
+        raise FileNotFoundError(2, "No such file or directory", "git")
+    return None
+
+
 @pytest.fixture(scope="module")
 def client():
     with dask_client(workers=2, scheduler=None) as client:
@@ -59,4 +66,13 @@ def test_a_killed_worker_s_run_starts_again_and_the_finished_ones_do_not(client,
     assert sorted(path.name for path in tmp_path.glob("lost.attempt*")) == [
         "lost.attempt0",
         "lost.attempt1",
+    ]
+
+
+def test_a_run_that_raises_is_a_failed_run_and_the_others_finish(client):
+    runs = [("fine", ("ok",)), ("broken", ("raise",)), ("after", ("ok",))]
+    assert run_all(client, runs, None, task=raises) == [
+        None,
+        "FileNotFoundError: [Errno 2] No such file or directory: 'git'",
+        None,
     ]

@@ -4,7 +4,7 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 from tests.notebook_params import notebook_params
-from tools.space import SpaceError, override, parse_space
+from tools.space import SpaceError, override, parse_space, split_items
 
 RATE = "experiments.blobs4.train.learning_rate"
 BATCH = "experiments.blobs4.train.batch_size"
@@ -49,11 +49,23 @@ def test_each_form_of_hydras_optuna_sweeper(params):
         ),
         ([f"{RATE}=tag(lin,interval(1,2))"], [f"'{RATE}=tag(lin,interval(1,2))': unknown tag lin"]),
         ([f"{RATE}=interval(-1,0.1)"], [f"{RATE}: got -1.0, expected a finite number > 0"]),
+        ([f"{OPTIMIZER}=choice(adam,sgdd,adamm)"], [f"{OPTIMIZER}: got 'sgdd', expected one of"]),
+        ([f"{RATE}=0.1"], [f"'{RATE}=0.1': not a space to search; expected KEY="]),
+        ([f"{BATCH}=glob(*)"], [f"'{BATCH}=glob(*)': not a space to search; expected KEY="]),
+        ([f"{BATCH}=range(10,1)"], [f"'{BATCH}=range(10,1)': a range of 0 values; expected 1 to"]),
+        ([f"{BATCH}=range(1,1e9)"], [f"'{BATCH}=range(1,1e9)': a range of 999999999 values"]),
         (
-            [f"{OPTIMIZER}=choice(adam,sgdd,adamm)"],
-            [f"{OPTIMIZER}: got 'sgdd', expected one of", f"{OPTIMIZER}: got 'adamm'"],
+            [f"{OPTIMIZER}=tag(log,choice(adam,sgd))"],
+            [f"'{OPTIMIZER}=tag(log,choice(adam,sgd))': unknown tag log; only log, on an interval"],
         ),
-        ([f"{RATE}=0.1"], [f"'{RATE}=0.1': a single value, not a space; expected KEY="]),
+        (
+            [f"{BATCH}=interval(8,128)"],
+            [f"{BATCH}: got 68.00000000000001, expected an integer >= 1 (interval(...) draws any"],
+        ),
+        (
+            [f"{OPTIMIZER}=choice('x,y')"],
+            [f"'{OPTIMIZER}=x,y': `dvc exp run -S` would not read this value back as it is"],
+        ),
         ([f"{RATE}=interval(1,"], [f"'{RATE}=interval(1,': no viable alternative"]),
         (
             [f"{RATE}=interval(0.1,0.2)", f"{RATE}=choice(0.1,0.2)"],
@@ -81,3 +93,13 @@ def test_an_override_reads_back_as_the_same_value(params):
     for value in (0.1 + 0.2, 1e-5, 32, "adam"):
         text = override(RATE, value)
         assert parser.parse_overrides([text])[0].value() == value
+
+
+def test_items_are_split_on_spaces_outside_brackets_and_quotes():
+    text = f"{RATE}=tag(log, interval(1e-4, 1e-1))  {OPTIMIZER}=choice(adam, 'a b')\n{BATCH}=range(8,33,8)"
+    assert split_items(text) == [
+        f"{RATE}=tag(log, interval(1e-4, 1e-1))",
+        f"{OPTIMIZER}=choice(adam, 'a b')",
+        f"{BATCH}=range(8,33,8)",
+    ]
+    assert split_items("  ") == []

@@ -10,7 +10,16 @@ import pytest
 from bench.workspace import REPO
 from tests.notebook_params import notebook_params, params_text
 from tools.gather import Order
-from tools.tune import check, main, metric_value, parse_args, sampler_study, study_name
+from tools.tune import (
+    StudyError,
+    check,
+    check_read_back,
+    main,
+    metric_value,
+    parse_args,
+    sampler_study,
+    study_name,
+)
 
 RATE = "experiments.blobs4.train.learning_rate"
 ORDER = Order("blobs4", "test_accuracy", higher=True)
@@ -82,12 +91,13 @@ def project(tmp_path, monkeypatch):
 def test_every_problem_is_one_line_before_anything_runs(project, capsys):
     (project / "params.yaml").write_text((project / "params.yaml").read_text() + "\n")
     argv = ["--space", f"{RATE}=interval(0.2,0.1)", "--trials", "0", "--batch", "0"]
-    assert main([*argv, "--workers", "0", "--by", "blobs4"]) == 2
+    assert main([*argv, "--workers", "0", "--seed", "-1", "--by", "blobs4"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
         "tune: TRIALS=0: expected a whole number >= 1",
         "tune: BATCH=0: expected a whole number >= 1",
         "tune: WORKERS=0: expected a whole number >= 1",
+        "tune: SEED=-1: expected a whole number from 0 to 2**32 - 1",
         f"tune: '{RATE}=interval(0.2,0.1)': the interval is empty: LOW must be below HIGH",
         "tune: --by: got 'blobs4', expected EXP.METRIC, or EXP.METRIC:higher/:lower",
         "tune: the trials run at HEAD, without your changes to params.yaml: commit them (or "
@@ -102,3 +112,24 @@ def test_by_defaults_to_the_first_rule_of_the_searched_experiment(project):
     metric, rule = next(iter(rules["blobs4"].items()))
     assert order == Order("blobs4", metric, rule.better == "higher")
     assert list(space) == [RATE]
+
+
+def test_a_metric_heads_metrics_file_lacks_is_one_line(project):
+    (project / "metrics").mkdir()
+    (project / "metrics" / "blobs4.json").write_text('{"test_accuracy": 0.9, "a": {"b": 1}}')
+    space = ["--space", f"{RATE}=choice(0.01,0.1)"]
+    assert check(parse_args([*space, "--by", "blobs4.a.b:higher"]))[-1] == []
+    problems = check(parse_args([*space, "--by", "blobs4.accurcy:higher"]))[-1]
+    assert problems == [
+        "BY: metrics/blobs4.json has no metric accurcy; the trials could not be ranked"
+    ]
+
+
+def test_a_trial_read_back_must_have_the_params_the_study_proposes():
+    values = {("params", "blobs4", "train", "learning_rate"): 0.01}
+    check_read_back("tune-x-3", values, {RATE: 0.01})
+    with pytest.raises(StudyError) as caught:
+        check_read_back("tune-x-3", values, {RATE: 0.02})
+    assert str(caught.value).startswith(
+        f"the experiment tune-x-3 has {RATE}=0.01, but the study now proposes 0.02"
+    )
