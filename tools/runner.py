@@ -45,12 +45,17 @@ class Origin:
     local_config: str | None = None
 
 
-def workspace_changes() -> list[str]:
-    """The tracked files that differ from HEAD: trials run at HEAD and would not see them."""
+def uncommitted_problem(subject: str) -> str | None:
+    """The line naming the tracked files that differ from HEAD, which runs started at HEAD
+    would not see (``subject``: "the trials run"); None when there are none."""
     listed = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
     )
-    return [line[3:] for line in listed.stdout.splitlines()]
+    changed = [line[3:] for line in listed.stdout.splitlines()]
+    if not changed:
+        return None
+    files = ", ".join(changed)
+    return f"{subject} at HEAD, without your changes to {files}: commit them (or stash them) first"
 
 
 def origin_of(scheduler: str, git_remote: str, repo_root: Path) -> Origin:

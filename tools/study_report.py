@@ -54,12 +54,15 @@ def write_csv(path: Path, trials: list[Trial], space: dict, order) -> None:
     write_atomic(path, lambda tmp: Path(tmp).write_text(csv_text(trials, space, order)))
 
 
+def ranked(trials: list[Trial], higher: bool) -> list[Trial]:
+    """The finished trials, best metric first (the first of equals first)."""
+    done = [t for t in trials if t.value is not None]
+    return sorted(done, key=lambda t: (-t.value if higher else t.value, t.number))
+
+
 def best_of(trials: list[Trial], higher: bool) -> Trial | None:
     """The finished trial with the best metric (the first of equals)."""
-    done = [t for t in trials if t.value is not None]
-    if not done:
-        return None
-    return sorted(done, key=lambda t: (-t.value if higher else t.value, t.number))[0]
+    return next(iter(ranked(trials, higher)), None)
 
 
 def draw(path: Path, trials: list[Trial], space: dict, order) -> None:

@@ -151,16 +151,11 @@ def run_on_dask(overrides: list[str], workers: int, scheduler: str, git_remote: 
     """``--workers``/``--scheduler``: every run on Dask, each in its own clone of HEAD and
     pushed as it finishes (tools.runner, as `make tune`'s trials); the exit code."""
     from tools.grid import plan  # DVC loads only on this path
-    from tools.runner import dask_client, origin_of, run_all, workspace_changes
+    from tools.runner import dask_client, origin_of, run_all, uncommitted_problem
     from tools.shard import ShareError
 
-    changed = workspace_changes()
-    if changed:
-        print(
-            f"sweep: the runs start at HEAD, without your changes to {', '.join(changed)}: "
-            f"commit them (or stash them) first",
-            file=sys.stderr,
-        )
+    if (problem := uncommitted_problem("the runs start")) is not None:
+        print(f"sweep: {problem}", file=sys.stderr)
         return 2
     runs = plan(overrides, 1)
     try:

@@ -34,11 +34,11 @@ from gate.rules import load_rules
 from pipeline.files import read_json, read_yaml
 from tools.gather import PASSED, Order, apply_best, parse_by, pull, shown_runs, verdict
 from tools.remote import RemoteError, try_s3_remote
-from tools.runner import Origin, dask_client, origin_of, run_all, workspace_changes
+from tools.runner import Origin, dask_client, origin_of, run_all, uncommitted_problem
 from tools.runs import ShowError
 from tools.shard import ShareError, local_names, remote_names
 from tools.space import SpaceError, override, parse_space, split_items
-from tools.study_report import Trial, write_csv, write_report
+from tools.study_report import Trial, ranked, write_csv, write_report
 
 STARTUP_TRIALS = 4  # random trials before TPE models the results (Optuna's default is 10)
 PARAMS_FILE = "params.yaml"
@@ -69,15 +69,13 @@ def metric_value(values: dict | None, order: Order) -> float | None:
     return float(value)
 
 
-def finished(args, names: list[str]) -> dict[str, dict]:
-    """{name: values} of the runs among ``names`` that are experiments here (pulled first
-    from the git remote when a cluster ran them)."""
+def finished(args, names: list[str]) -> set[str]:
+    """The runs among ``names`` that are experiments here (pulled first from the git remote
+    when a cluster ran them)."""
     if args.scheduler:
         pull(args.remote, sorted(set(names) & remote_names(args.remote)))
     with Repo() as repo:
-        here = set(local_names(repo))
-    wanted = [name for name in names if name in here]
-    return shown_runs(wanted)[1] if wanted else {}
+        return set(names) & set(local_names(repo))
 
 
 class StudyError(Exception):
@@ -111,17 +109,19 @@ def run_study(args, space: dict, order: Order, name: str, client, origin: Origin
         runs = [
             (f"{name}-{t.number}", tuple(override(k, t.params[k]) for k in space)) for t in asked
         ]
-        done = finished(args, [run_name for run_name, _ in runs])
+        before = finished(args, [run_name for run_name, _ in runs])
+        values = shown_runs(sorted(before))[1] if before else {}  # read back (a resume)
         for t, (run_name, _) in zip(asked, runs, strict=True):
-            if run_name in done:
-                check_read_back(run_name, done[run_name], t.params)
-        todo = [run for run in runs if run[0] not in done]
+            if run_name in before:
+                check_read_back(run_name, values.get(run_name, {}), t.params)
+        todo, errors = [run for run in runs if run[0] not in before], {}
         if todo:
             print(f"tune: {name}: running {', '.join(r for r, _ in todo)}", flush=True)
-        errors = dict(zip([r for r, _ in todo], run_all(client, todo, origin), strict=True))
-        done.update(finished(args, [r for r, _ in todo if errors[r] is None]))
+            errors = dict(zip([r for r, _ in todo], run_all(client, todo, origin), strict=True))
+            ran = finished(args, [r for r, _ in todo if errors[r] is None])
+            values.update(shown_runs(sorted(ran))[1] if ran else {})
         for t, (run_name, _) in zip(asked, runs, strict=True):
-            value = metric_value(done.get(run_name), order)
+            value = metric_value(values.get(run_name), order)
             error = errors.get(run_name) or (None if value is not None else "no metric")
             if error is None:
                 study.tell(t, value)
@@ -169,12 +169,8 @@ def check(args) -> tuple[dict, Order, Project, dict, list[str]]:
         problems += metric_problems(project, order)
     except GateError as error:
         problems.append(str(error))
-    changed = workspace_changes()
-    if changed:
-        problems.append(
-            f"the trials run at HEAD, without your changes to {', '.join(changed)}: "
-            f"commit them (or stash them) first"
-        )
+    if (problem := uncommitted_problem("the trials run")) is not None:
+        problems.append(problem)
     return space, order, project, rules, problems
 
 
@@ -223,20 +219,17 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    ranked = sorted(
-        (t for t in trials if t.value is not None),
-        key=lambda t: (-t.value if order.higher else t.value, t.number),
-    )
+    best_first = ranked(trials, order.higher)
     verdicts = {}
-    for trial in ranked:  # the best's verdict, and the next ones' until one passes
+    for trial in best_first:  # the best's verdict, and the next ones' until one passes
         verdicts[trial.experiment] = verdict("HEAD", trial.experiment, project, rules)
         if verdicts[trial.experiment][0] == PASSED or not args.apply:
             break
     report = write_report(Path(args.reports), name, args.space, trials, space, order, verdicts)
-    print(f"tune: {len(ranked)} of {len(trials)} trials finished; report: {report}")
+    print(f"tune: {len(best_first)} of {len(trials)} trials finished; report: {report}")
     if args.apply:
         return apply_best(
-            [t.experiment for t in ranked if t.experiment in verdicts], verdicts, "tune"
+            [t.experiment for t in best_first if t.experiment in verdicts], verdicts, "tune"
         )
     return 0
 
