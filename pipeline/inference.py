@@ -57,7 +57,11 @@ def predict(weights: dict[str, Any], X: np.ndarray) -> np.ndarray:
 
 def read_weights(path: StrPath) -> dict[str, Any]:
     """Read and check a weights file written by the train stage."""
-    weights = read_json(path)
+    return checked_weights(read_json(path), path)
+
+
+def checked_weights(weights: Any, path: StrPath) -> dict[str, Any]:
+    """The weights, if they are what the train stage writes; else an error naming ``path``."""
     try:
         width = None
         for layer in weights["layers"]:

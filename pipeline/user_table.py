@@ -6,6 +6,7 @@ a UTF-8 byte-order mark, `,` `;` or tab as the separator, quoted fields, Windows
 `;` as the separator a decimal comma (1,5) is read as a number.
 """
 
+import codecs
 import csv
 import io
 from pathlib import Path
@@ -30,16 +31,26 @@ def read_user_file(path: StrPath, min_columns: int = 2) -> pd.DataFrame:
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise InputError(f"{path}: expected a .csv or .parquet file")
+    read = _read_parquet if path.suffix.lower() == ".parquet" else _read_csv
+    return _checked(lambda: read(path), path, min_columns)
+
+
+def read_csv_bytes(data: bytes, source: str, min_columns: int = 1) -> pd.DataFrame:
+    """CSV sent as bytes (a request's body), read and checked as a .csv file is."""
+    return _checked(lambda: _parse_csv(io.BytesIO(data), source), source, min_columns)
+
+
+def _checked(read, source, min_columns):
     try:
-        frame = _read_parquet(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
+        frame = read()
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{source}: no such file") from None
     except InputError:
         raise
     except Exception as error:  # pandas and pyarrow raise many types for a damaged file
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"{path}: not a readable table ({reason})") from None
-    _check_header(path, frame, min_columns)
+        raise InputError(f"{source}: not a readable table ({reason})") from None
+    _check_header(source, frame, min_columns)
     return frame
 
 
@@ -48,15 +59,21 @@ def _read_parquet(path):
 
 
 def _read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        sample = handle.read(64 * 1024)
+    with open(path, "rb") as handle:
+        return _parse_csv(handle, path)
+
+
+def _parse_csv(handle, source):
+    # An incremental decoder: the sample may end inside a character, never on a bad byte.
+    sample = codecs.getincrementaldecoder("utf-8-sig")().decode(handle.read(64 * 1024))
     if not sample.strip():
-        raise InputError(f"{path}: empty file")
+        raise InputError(f"{source}: empty file")
     try:
         separator = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t").delimiter
     except csv.Error:
         separator = ","  # a single column
-    frame = pd.read_csv(path, sep=separator, engine="pyarrow", encoding="utf-8-sig")
+    handle.seek(0)
+    frame = pd.read_csv(handle, sep=separator, engine="pyarrow", encoding="utf-8-sig")
     header = next(csv.reader(io.StringIO(sample), delimiter=separator))
     if len(header) == len(frame.columns):
         frame.columns = header  # the file's names: pandas renames a repeated one (a, a.1)

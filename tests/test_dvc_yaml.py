@@ -162,6 +162,19 @@ def test_every_experiment_has_its_charts_and_no_chart_is_left_over():
     assert declared == expected
 
 
+def test_every_experiment_has_its_model_in_artifacts_and_no_artifact_is_left_over():
+    # The registry (tools.registry) and `dvc artifacts get` know a model only from here.
+    pipeline = read_project_yaml("dvc.yaml")
+    artifacts = pipeline["artifacts"]
+    experiments = read_project_yaml("params.yaml")["experiments"]
+    assert sorted(artifacts) == sorted(experiments), "dvc.yaml artifacts: one per experiment"
+    train_outs = set(pipeline["stages"]["train"]["do"]["outs"])
+    for name, artifact in artifacts.items():
+        assert artifact["path"] == f"models/{name}/weights.json"
+        assert artifact["type"] == "model"
+        assert artifact["path"].replace(name, "${key}") in train_outs
+
+
 def test_the_readme_draws_the_dag_dvc_draws():
     readme = (REPO / "README.md").read_text()
     [target] = re.findall(r"`dvc dag --mermaid (\S+)`", readme)  # the stage the README draws

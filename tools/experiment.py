@@ -5,9 +5,9 @@
 
 Checks the file first (one line per problem, nothing changed), copies it to data/tables/ and
 puts it under DVC (`dvc add`), adds the experiment to params.yaml with a table's defaults,
-names its file in dvc.yaml's `tables` and adds its charts, adds its gate rules to gate.yaml (the
-model must beat the naive baseline and stay near scikit-learn's linear model), then prints the
-next commands.
+names its file in dvc.yaml's `tables` and adds its charts and its model (`artifacts`, for the
+registry), adds its gate rules to gate.yaml (the model must beat the naive baseline and stay
+near scikit-learn's linear model), then prints the next commands.
 """
 
 import argparse
@@ -27,7 +27,8 @@ from pipeline.tasks import Task
 from tools.project_files import REPO, round_trip_yaml
 
 TABLES_DIR = "data/tables"
-NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+# A folder name, and a DVC artifact name (GTO: a letter or digit at each end).
+NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
 
 
 # About this many optimizer steps in all, whatever the table's size, with Adam at 0.01 (a
@@ -161,6 +162,15 @@ def charts(name: str, task: Task) -> list[dict]:
     ]
 
 
+def artifact(name: str, task: Task) -> dict:
+    """The experiment's model in dvc.yaml's artifacts: its weights file (the registry's)."""
+    return {
+        "path": f"models/{name}/weights.json",
+        "type": "model",
+        "desc": f"{name}: a {task.value} model's weights (make promote, make serve)",
+    }
+
+
 def check(
     name: str,
     data: Path,
@@ -173,7 +183,10 @@ def check(
 ) -> tuple:
     """The problems with the request and the file, one line each, and the task chosen."""
     if not NAME.match(name):
-        return [f"NAME: got {name!r}, expected letters, digits, _ and - (a folder name)"], None
+        return [
+            f"NAME: got {name!r}, expected letters, digits, _ and -, a letter or digit first "
+            "and last (a folder and a model's name)"
+        ], None
     if name in params.get("experiments", {}):
         return [f"NAME: an experiment {name!r} exists already in params.yaml"], None
     if name == GATE_PROJECT:
@@ -250,6 +263,7 @@ def add_experiment(
     variables = next(entry for entry in pipeline["vars"] if "tables" in entry)
     append(variables["tables"], name, str(copy))
     pipeline["plots"].extend(charts(name, chosen))
+    append(pipeline["artifacts"], name, artifact(name, chosen))
     append(gate, name, gate_rules(chosen))
     yaml.dump(params, params_path)
     yaml.dump(pipeline, dvc_yaml_path)

@@ -1,7 +1,6 @@
 """stages.predict: new rows through a trained model's weights, columns by the file's names."""
 
 import json
-import math
 import subprocess
 import sys
 
@@ -10,76 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.workspace import REPO, pipeline_env
-from pipeline import datasets
-from stages import predict
-
-# A linear softmax over two standardized features: mean (1, 2), standard deviation (2, 0.5),
-# so that the rows below standardize exactly to (0, 0), (1, 0) and (0, 1).
-W = [[1.0, 0.0, -1.0], [0.0, 1.0, 0.0]]
-B = [0.0, math.log(2.0), math.log(3.0)]
-CLASSIFIER = {
-    "standardize": {"mean": [1.0, 2.0], "variance": [4.0, 0.25], "epsilon": 1e-7},
-    "layers": [{"name": "wx_b", "kernel": W, "bias": B, "activation": "linear"}],
-    "output_activation": "softmax",
-    "features": ["petal length", "petal width"],
-    "target": "species",
-    "classes": ["setosa", "versicolor", "virginica"],
-    "dropped": ["id"],
-}
-ROWS = np.array([[1.0, 2.0], [3.0, 2.0], [1.0, 2.5]])
-E = math.e
-# softmax(W.x + b) by hand: the scores are b, b + (1, 0, -1) and b + (0, 1, 0).
-PROBABILITIES = np.array(
-    [
-        [1 / 6, 2 / 6, 3 / 6],
-        [E / (E + 2 + 3 / E), 2 / (E + 2 + 3 / E), (3 / E) / (E + 2 + 3 / E)],
-        [1 / (1 + 2 * E + 3), 2 * E / (1 + 2 * E + 3), 3 / (1 + 2 * E + 3)],
-    ]
-)
-
-REGRESSOR = {
-    "layers": [{"name": "wx_b", "kernel": [[2.0], [-1.0]], "bias": [0.5], "activation": "linear"}],
-    "output_activation": "linear",
-    "features": ["rooms", "age"],
-    "target": "price",
-    "classes": None,
-    "dropped": [],
-}
-
-
-def test_schema_of_a_tables_weights_has_its_names():
-    assert predict.schema_of(CLASSIFIER) == datasets.Schema(
-        ("petal length", "petal width"),
-        "species",
-        ("setosa", "versicolor", "virginica"),
-        dropped=("id",),
-    )
-    assert predict.schema_of(REGRESSOR) == datasets.Schema(("rooms", "age"), "price", None)
-
-
-def test_schema_of_a_synthetic_experiments_weights_has_the_default_names():
-    synthetic = {key: CLASSIFIER[key] for key in ("layers", "output_activation")}
-    assert predict.schema_of(synthetic) == datasets.Schema(
-        ("x0", "x1"), "y", ("class 0", "class 1", "class 2"), from_file=False
-    )
-    curve = {key: REGRESSOR[key] for key in ("layers", "output_activation")}
-    assert predict.schema_of(curve) == datasets.Schema(("x0", "x1"), "y", None, from_file=False)
-
-
-def test_class_probabilities_are_the_softmax_of_the_standardized_rows():
-    result = predict.predictions(CLASSIFIER, ROWS, predict.schema_of(CLASSIFIER))
-    assert list(result.columns) == ["setosa", "versicolor", "virginica", "predicted_species"]
-    np.testing.assert_allclose(
-        result[["setosa", "versicolor", "virginica"]].to_numpy(), PROBABILITIES, rtol=1e-12
-    )
-    assert result["predicted_species"].tolist() == ["virginica", "setosa", "versicolor"]
-
-
-def test_a_regression_predicts_one_column_named_after_the_target():
-    rows = np.array([[3.0, 10.0], [1.0, 0.0], [0.0, 2.5]])
-    result = predict.predictions(REGRESSOR, rows, predict.schema_of(REGRESSOR))
-    assert list(result.columns) == ["predicted_price"]
-    assert result["predicted_price"].tolist() == [2 * 3 - 10 + 0.5, 2.5, -2.0]
+from tests.pipeline.test_predictions import CLASSIFIER, PROBABILITIES
 
 
 def run_predict(tmp_path, weights, rows_csv):

@@ -131,9 +131,21 @@ def test_an_unreadable_file_is_refused(repo, tmp_path):
         (
             "my flowers",
             None,
-            "NAME: got 'my flowers', expected letters, digits, _ and - (a folder name)",
+            "NAME: got 'my flowers', expected letters, digits, _ and -, a letter or digit "
+            "first and last (a folder and a model's name)",
         ),
-        ("../up", None, "NAME: got '../up', expected letters, digits, _ and - (a folder name)"),
+        (
+            "../up",
+            None,
+            "NAME: got '../up', expected letters, digits, _ and -, a letter or digit first "
+            "and last (a folder and a model's name)",
+        ),
+        (
+            "flowers_",
+            None,
+            "NAME: got 'flowers_', expected letters, digits, _ and -, a letter or digit first "
+            "and last (a folder and a model's name)",
+        ),
         (
             "flowers",
             "clustering",

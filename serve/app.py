@@ -1,0 +1,254 @@
+"""`make serve NAME=<exp> [STAGE=prod | REV=<git rev>] [HOST=127.0.0.1] [PORT=8000]`: a model
+version over HTTP, answering as `make predict` does.
+
+The model is the version's weights file (read through DVC at its commit, tools.registry) and
+pipeline.inference's NumPy forward pass, never TensorFlow, so the server starts in about a
+second (bench/serve.md):
+
+- ``POST /predict``: rows as JSON (a list of objects keyed by feature name) or CSV
+  (``text/csv``) -> ``{"predictions": [...]}``, each row's columns as `make predict` writes
+  them; with ``Accept: text/csv``, the very bytes `make predict` writes.
+- ``GET /health``, ``GET /metadata`` (the experiment, version, stage or revision, features,
+  classes, the model's hash in dvc.lock, its metrics); ``GET /docs``: the OpenAPI page.
+
+Every request is untrusted: a body over ``--max-body`` bytes is 413, a content
+type other than JSON or CSV 415, a body that is neither 400, and rows that `make
+predict` would refuse 422, with one line per problem in its words; none reaches the model.
+It binds 127.0.0.1 unless ``--host`` says otherwise.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipeline import inference, predictions
+from pipeline.datasets import Schema
+from pipeline.errors import InputError, PipelineError
+from pipeline.user_table import read_csv_bytes
+from tools.registry import RegistryError, model_files
+
+MAX_BODY = 16 * 1024 * 1024  # bytes: 10,000 rows of the widest zoo table are about 6 MB
+JSON, CSV = "application/json", "text/csv"
+STOP_SECONDS = 3  # on SIGTERM, what a request under way gets to finish (a stalled one is cut)
+SOURCE = "body"  # how problem lines name the request's rows (`make predict` names the file)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A model version as the server holds it: its outputs for a feature matrix (class
+    probabilities, or n x 1 values), its names, and what /metadata says of it."""
+
+    model: Callable[[Any], Any]
+    schema: Schema
+    metadata: dict[str, Any]
+
+
+class Refused(Exception):
+    """A request answered with a 4xx status and one line per problem."""
+
+    def __init__(self, status: int, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.status, self.lines = status, lines
+
+
+def load(name: str, stage: str | None, rev: str | None) -> Served:
+    """A version of ``name`` in ``stage`` (or at git ``rev``) with the NumPy forward pass."""
+    weights, metadata = model_files(name, stage, rev)
+    schema = predictions.schema_of(weights)
+    return Served(lambda X: inference.predict(weights, X), schema, metadata)
+
+
+def media_type(header: str | None) -> str:
+    """A Content-Type header's media type, lower case, without parameters (charset)."""
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+def answer(served: Served, body: bytes, content_type: str, wants_csv: bool) -> tuple[bytes, str]:
+    """A request's answer (bytes, media type), or Refused: the same checks and predictions as
+    `make predict` (pipeline.predictions)."""
+    kind = media_type(content_type)
+    if kind not in (JSON, CSV):
+        given = f"content type {kind!r}" if kind else "no content type"
+        raise Refused(415, [f"{given}: expected {JSON} or {CSV}"])
+    if not body.strip():
+        raise Refused(400, [f"{SOURCE}: empty, expected rows as JSON or CSV"])
+    try:  # a body that is not JSON or CSV: 400; rows that make predict refuses: 422
+        rows = predictions.json_rows(body, SOURCE) if kind == JSON else read_csv_bytes(body, SOURCE)
+    except InputError as error:
+        raise Refused(400, str(error).splitlines()) from None
+    try:
+        if kind == JSON:
+            X = predictions.json_features(rows, served.schema, SOURCE)
+        else:
+            X = predictions.features(rows, served.schema, SOURCE)
+    except InputError as error:
+        raise Refused(422, str(error).splitlines()) from None
+    result = predictions.table(served.model(X), served.schema)
+    if wants_csv:
+        return result.to_csv(index=False).encode(), CSV
+    return json.dumps({"predictions": result.to_dict(orient="records")}).encode(), JSON
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, or Refused (413) as soon as it is known to exceed ``limit`` bytes:
+    from its Content-Length, else while it streams in (chunked). FastAPI's own max_body_size
+    answers 413 in plain text, not in this server's one line per problem."""
+    too_large = Refused(413, [f"{SOURCE}: larger than the server's limit of {limit} bytes"])
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def request_schema(schema: Schema) -> dict[str, Any]:
+    """The OpenAPI description of /predict's body, with the model's feature names."""
+    row = {
+        "type": "object",
+        "properties": {name: {"type": "number"} for name in schema.features},
+        "required": list(schema.features),
+    }
+    header = ",".join(schema.features)
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {"schema": {"type": "array", "items": row, "minItems": 1}},
+                CSV: {"schema": {"type": "string", "example": f"{header}\n"}},
+            },
+        }
+    }
+
+
+def create_app(served: Served, max_body: int = MAX_BODY) -> FastAPI:
+    """The FastAPI application serving one model version."""
+    described = served.metadata.get("version") or served.metadata.get("revision", "")
+    app = FastAPI(
+        title=f"{served.metadata['experiment']} {described}".strip(),
+        description=f"Predictions of `{served.metadata['experiment']}`, as `make predict` makes",
+    )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # An unknown path (404) or method (405): one line, as every refusal here.
+        lines = [f"{request.method} {request.url.path}: {error.detail}"]
+        return JSONResponse({"detail": lines}, status_code=error.status_code, headers=error.headers)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metadata")
+    async def metadata() -> dict[str, Any]:
+        return served.metadata
+
+    @app.post("/predict", openapi_extra=request_schema(served.schema))
+    async def predict(request: Request) -> Response:
+        try:
+            body = await read_body(request, max_body)
+            content, kind = answer(
+                served,
+                body,
+                request.headers.get("content-type"),
+                media_type(request.headers.get("accept")) == CSV,
+            )
+        except Refused as refused:
+            return JSONResponse({"detail": refused.lines}, status_code=refused.status)
+        return Response(content, media_type=kind)
+
+    return app
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True, help="the experiment (dvc.yaml's artifact)")
+    parser.add_argument("--stage", default="", help="the version in this stage (default prod)")
+    parser.add_argument("--rev", default="", help="else the model at this git revision")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", default="8000")
+    parser.add_argument("--max-body", default=str(MAX_BODY), help="bytes")
+    return parser.parse_args(argv)
+
+
+def number(key: str, text: str, low: int, high: int) -> int:
+    """A whole number from the command line in [low, high], or one line naming the key."""
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise InputError(f"{key}: got {text!r}, expected a whole number from {low} to {high}")
+    return int(text)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for uvicorn, or one line: taken port, unknown host."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        bound = socket.socket(family, kind, proto)
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        bound.bind(address)
+    except OSError as error:
+        raise InputError(
+            f"HOST/PORT: cannot listen on {host}:{port} ({error.strerror or error})"
+        ) from None
+    return bound
+
+
+class CutAtShutdown(logging.Filter):
+    """Drop the traceback of a request cut when the server stops (uvicorn logs the cut itself,
+    in one line): the task was cancelled as asked, it did not fail."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+def stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        port = number("PORT", args.port, 1, 65535)
+        max_body = number("--max-body", args.max_body, 1, 2**40)
+        served = load(args.name, args.stage or None, args.rev or None)
+        bound = listening_socket(args.host, port)
+    except (PipelineError, RegistryError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # On Ctrl-C or SIGTERM uvicorn stops taking connections, gives the requests under way
+    # STOP_SECONDS, then raises the signal again to the handler it found: this one, so that
+    # the server ends with exit code 0, not the signal's.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stopped)
+    logging.getLogger("uvicorn.error").addFilter(CutAtShutdown())
+    config = uvicorn.Config(
+        create_app(served, max_body),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=STOP_SECONDS,
+    )
+    meta = served.metadata
+    shown = meta["version"] or meta["commit"][:7]
+    held = f" ({meta['stage']})" if meta["stage"] else ""
+    print(f"Serving {meta['experiment']} {shown}{held} on http://{args.host}:{port}", flush=True)
+    uvicorn.Server(config).run(sockets=[bound])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

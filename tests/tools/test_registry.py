@@ -1,0 +1,142 @@
+"""tools.registry's pure parts: the promotion's judgement, versions, the table's width."""
+
+import numpy as np
+import pytest
+
+from gate.revision_metrics import Side
+from tests.gate.helpers import BASE_METRICS, PROJECT, N, changed, points, rule, side
+from tools import registry
+
+RULES = {
+    "blobs4": {
+        "test_accuracy": rule(better="higher", max_drop=0.005, significant_at=0.05),
+        "test_loss": rule(better="lower", max_rise=0.05),
+    },
+    "regression": {"test_mse": rule(better="lower", max=0.0125)},
+}
+PARAMS = {"experiments": {"blobs4": {"split": {"test_size": 0.2}}, "regression": {}}}
+
+
+def blobs4_side(name, accuracy, wrong):
+    """A side whose blobs4 test_accuracy is ``accuracy``, with ``wrong`` test points wrong."""
+    metrics = changed("metrics/blobs4.json", test_accuracy=accuracy)
+    made = side(name, metrics, params=PARAMS)
+    made.points["blobs4"] = points(wrong)
+    return made
+
+
+def test_a_significant_improvement_of_the_first_rule_is_promoted():
+    base = blobs4_side("blobs4@v1.0.0", 0.9, range(80))
+    new = blobs4_side("HEAD", 0.95, range(40))
+    judged = registry.judge("blobs4", base, new, RULES, PROJECT)
+    assert judged.passed
+    assert judged.lines == [
+        "blobs4 test_accuracy: 0.9 -> 0.95: significantly better (p < 0.001 < 0.05)"
+    ]
+
+
+def test_a_change_within_noise_is_refused_as_not_significantly_better():
+    base = blobs4_side("blobs4@v1.0.0", 0.93, range(56))
+    new = blobs4_side("HEAD", 0.93125, range(1, 56))  # one point better
+    judged = registry.judge("blobs4", base, new, RULES, PROJECT)
+    assert not judged.passed
+    assert judged.lines == [
+        "blobs4 test_accuracy: 0.93 -> 0.93125: not significantly better (better, p 1 >= 0.05)"
+    ]
+
+
+def test_the_same_model_is_no_improvement():
+    base = blobs4_side("blobs4@v1.0.0", 0.93, range(56))
+    new = blobs4_side("HEAD", 0.93, range(56))
+    judged = registry.judge("blobs4", base, new, RULES, PROJECT)
+    assert not judged.passed and "(no change, p 1 >= 0.05)" in judged.lines[0]
+
+
+def test_a_worse_model_is_refused_with_the_gates_lines():
+    base = blobs4_side("blobs4@v1.0.0", 0.95, range(40))
+    new = blobs4_side("HEAD", 0.9, range(80))
+    judged = registry.judge("blobs4", base, new, RULES, PROJECT)
+    assert not judged.passed
+    (line,) = judged.lines
+    assert line.startswith("blobs4 test_accuracy: 0.95 (blobs4@v1.0.0) -> 0.9 (HEAD): dropped by")
+
+
+def test_without_per_point_results_no_improvement_can_be_told_from_noise():
+    base = side("blobs4@v1.0.0", params=PARAMS)
+    new = side("HEAD", changed("metrics/blobs4.json", test_accuracy=0.99), params=PARAMS)
+    judged = registry.judge("blobs4", base, new, RULES, PROJECT)
+    assert not judged.passed
+    assert judged.lines == [
+        "blobs4 test_accuracy: 0.93 -> 0.99: no per-point results to tell a change from noise"
+    ]
+
+
+def test_the_first_version_is_judged_by_the_rules_that_need_no_base():
+    rules = {"regression": {"test_mse": rule(better="lower", max=0.0125, max_rise_pct=1)}}
+    passing = registry.judge("regression", None, side("HEAD", params=PARAMS), rules, PROJECT)
+    assert passing.passed
+    assert passing.lines == ["regression: passes every rule that needs no base (test_mse 0.010961)"]
+    too_high = side("HEAD", changed("metrics/regression.json", test_mse=0.02), params=PARAMS)
+    failing = registry.judge("regression", None, too_high, rules, PROJECT)
+    assert not failing.passed
+    assert failing.lines[0].startswith("regression test_mse: — (no version) -> 0.02 (HEAD): above")
+
+
+def test_other_experiments_have_no_say_in_a_promotion():
+    # regression's metrics file is missing on both sides: the gate fails it, not blobs4's.
+    files = {"metrics/blobs4.json": BASE_METRICS["metrics/blobs4.json"]}
+    base, new = side("v1", files, params=PARAMS), side("HEAD", files, params=PARAMS)
+    base.points["blobs4"] = new.points["blobs4"] = points(range(56))
+    judged = registry.judge("blobs4", base, new, RULES, PROJECT)
+    assert judged.lines == [
+        "blobs4 test_accuracy: 0.93 -> 0.93: not significantly better (no change, p 1 >= 0.05)"
+    ]
+
+
+def test_an_experiment_without_rules_cannot_be_promoted():
+    with pytest.raises(registry.RegistryError, match="gate.yaml has no rules for 'blobs2'"):
+        registry.judge("blobs2", None, side("HEAD"), RULES, PROJECT)
+
+
+def test_only_keeps_one_experiments_part_of_a_side():
+    made = blobs4_side("HEAD", 0.93, range(3))
+    made.problems.append("a side-wide problem")
+    kept = registry.only(made, "blobs4")
+    assert isinstance(kept, Side) and kept.experiments == ("blobs4",)
+    assert set(kept.metrics) == set(kept.paths) == set(kept.points) == {"blobs4"}
+    assert kept.problems == ["a side-wide problem"] and kept.params == made.params
+    assert np.array_equal(kept.points["blobs4"]["predicted"], made.points["blobs4"]["predicted"])
+    assert len(made.points["blobs4"]) == N
+
+
+@pytest.mark.parametrize(
+    "versions, expected",
+    [
+        ([], "v1.0.0"),
+        (["v1.0.0"], "v1.1.0"),
+        (["v1.9.0", "v1.10.0", "v1.2.0"], "v1.11.0"),
+        (["v2.0.1", "v1.4.0"], "v2.1.0"),
+        (["v1.2.0-rc.1", "v1.1.0"], "v1.3.0"),
+    ],
+)
+def test_versions_start_at_1_0_0_and_then_bump_the_minor(versions, expected):
+    assert registry.next_version(versions) == expected
+
+
+def test_the_registry_table_fits_120_columns_however_long_the_cells():
+    rows = [["x" * 200, "v1.10.0", "dev, staging, prod" * 5, "abcdef1", "2026-12-06 22:36"]]
+    lines = registry.table_text(rows).splitlines()
+    assert max(len(line) for line in lines) <= 120
+    assert lines[0].split() == ["experiment", "version", "stages", "commit", "registered"]
+    assert lines[1].startswith("x" * 27 + "~")
+
+
+def test_lock_md5_finds_an_outputs_hash_in_any_stage():
+    lock = {
+        "stages": {
+            "train@blobs4": {"outs": [{"path": "models/blobs4/weights.json", "md5": "abc"}]},
+            "evaluate@blobs4": {"outs": [{"path": "metrics/blobs4.points.csv", "md5": "def"}]},
+        }
+    }
+    assert registry.lock_md5(lock, "models/blobs4/weights.json") == "abc"
+    assert registry.lock_md5(lock, "models/other/weights.json") is None
