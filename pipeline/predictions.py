@@ -42,6 +42,20 @@ def table(outputs: np.ndarray, schema: datasets.Schema) -> pd.DataFrame:
     return frame
 
 
+def records(outputs: np.ndarray, schema: datasets.Schema) -> list[dict[str, Any]]:
+    """table's rows as JSON objects, built without a DataFrame (a server answers one row in
+    microseconds, where pandas takes a few hundred): the same keys, values and order."""
+    predicted = f"predicted_{schema.target}"
+    if schema.classes is None:
+        return [{predicted: value} for value in outputs[:, 0].tolist()]
+    names = list(schema.classes)
+    chosen = outputs.argmax(axis=1).tolist()
+    return [
+        {**dict(zip(names, row, strict=True)), predicted: names[best]}
+        for row, best in zip(outputs.tolist(), chosen, strict=True)
+    ]
+
+
 def features(frame: pd.DataFrame, schema: datasets.Schema, source: str) -> np.ndarray:
     """The feature matrix of rows to predict, or an InputError with one line per problem (each
     starting with ``source``): user_table.rows_problems' checks."""

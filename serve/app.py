@@ -95,10 +95,10 @@ def answer(served: Served, body: bytes, content_type: str, wants_csv: bool) -> t
             X = predictions.features(rows, served.schema, SOURCE)
     except InputError as error:
         raise Refused(422, str(error).splitlines()) from None
-    result = predictions.table(served.model(X), served.schema)
+    outputs = served.model(X)
     if wants_csv:
-        return result.to_csv(index=False).encode(), CSV
-    return json.dumps({"predictions": result.to_dict(orient="records")}).encode(), JSON
+        return predictions.table(outputs, served.schema).to_csv(index=False).encode(), CSV
+    return json.dumps({"predictions": predictions.records(outputs, served.schema)}).encode(), JSON
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -238,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("uvicorn.error").addFilter(CutAtShutdown())
     config = uvicorn.Config(
         create_app(served, max_body),
+        # httptools parses HTTP in C: half h11's CPU per request here (bench/serve.md); asyncio,
+        # named, so that an installed uvloop is never picked up without a measurement.
+        http="httptools",
+        loop="asyncio",
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=STOP_SECONDS,

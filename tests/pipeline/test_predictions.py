@@ -183,3 +183,14 @@ def test_no_json_rows_are_no_predictions_as_a_csv_file_of_a_header_alone():
         "virginica",
         "predicted_species",
     ]
+
+
+@pytest.mark.parametrize("weights", [CLASSIFIER, REGRESSOR], ids=["classifier", "regressor"])
+def test_records_are_the_tables_rows_keys_values_and_order(weights):
+    schema = predictions.schema_of(weights)
+    rows = ROWS if weights is CLASSIFIER else np.array([[3.0, 10.0], [1.0, 0.0]])
+    outputs = predictions.inference.predict(weights, rows)
+    expected = predictions.table(outputs, schema).to_dict(orient="records")
+    got = predictions.records(outputs, schema)
+    assert [list(row) for row in got] == [list(row) for row in expected]
+    assert got == expected and all(type(v) in (float, str) for row in got for v in row.values())
