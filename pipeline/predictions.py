@@ -6,10 +6,12 @@ column per class by name, and the predicted class, or the predicted value.
 
 import json
 import math
+import operator
 import sys
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from pipeline import datasets, inference, user_table
@@ -70,9 +72,14 @@ def json_rows(text: str | bytes, source: str) -> list[dict[str, Any]]:
     """A JSON body's rows: a list of objects (none: no predictions, as a CSV file of a header
     alone), or an InputError in one line."""
     try:
-        rows = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
-        raise InputError(f"{source}: not valid JSON ({error})") from None
+        rows = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson is 3-4 times faster; Python's reader also takes NaN, Infinity and integers
+        # past 64 bits, and its error says where the text went wrong.
+        try:
+            rows = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+            raise InputError(f"{source}: not valid JSON ({error})") from None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise InputError(
             f"{source}: expected a JSON list of rows, each an object of feature: value"
@@ -82,25 +89,36 @@ def json_rows(text: str | bytes, source: str) -> list[dict[str, Any]]:
 
 def json_features(rows: list[dict[str, Any]], schema: datasets.Schema, source: str) -> np.ndarray:
     """The feature matrix of JSON rows, checked as a table's rows are (features)."""
-    allowed = {*schema.features, schema.target, *schema.dropped}
-    if all(_plain_numbers(row, schema.features, allowed) for row in rows):
-        # The common case, without a DataFrame: the same values features() would return.
-        values = [[row[name] for name in schema.features] for row in rows]
-        return np.array(values, dtype=np.float64).reshape(len(rows), len(schema.features))
+    X = plain_matrix(rows, schema)
+    if X is not None:
+        return X
     # JSON null is a missing value; a list or an object in a cell is text that is not a number.
     cells = [{key: _cell(value) for key, value in row.items()} for row in rows]
     return features(pd.DataFrame.from_records(cells), schema, source)
 
 
-def _plain_numbers(row: dict[str, Any], names: tuple[str, ...], allowed: set[str]) -> bool:
-    """Every feature is there as a finite number (not true/false), and no key is unknown."""
-    return row.keys() <= allowed and all(_finite(row.get(name)) for name in names)
-
-
-def _finite(value: Any) -> bool:
-    if type(value) is float:
-        return math.isfinite(value)
-    return type(value) is int and abs(value) <= sys.float_info.max
+def plain_matrix(rows: list[dict[str, Any]], schema: datasets.Schema) -> np.ndarray | None:
+    """The common case without a DataFrame: every feature there as a finite number (not
+    true/false) and no unknown key -> the matrix features() would return; else None."""
+    allowed = {*schema.features, schema.target, *schema.dropped}
+    wanted = operator.itemgetter(*schema.features)  # one name: the value, not a tuple of it
+    try:
+        values = [wanted(row) for row in rows]
+        if len(schema.features) == 1:
+            values = [(value,) for value in values]
+    except KeyError:
+        return None
+    # A row with every feature and as many keys has no other key.
+    extra = (row for row in rows if len(row) != len(schema.features))
+    if not all(row.keys() <= allowed for row in extra):
+        return None
+    if not {type(value) for row in values for value in row} <= {int, float}:
+        return None
+    try:
+        X = np.array(values, dtype=np.float64).reshape(len(rows), len(schema.features))
+    except OverflowError:  # an integer past float's range
+        return None
+    return X if np.isfinite(X).all() else None
 
 
 def _cell(value: Any) -> Any:

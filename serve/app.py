@@ -19,7 +19,6 @@ It binds 127.0.0.1 unless ``--host`` says otherwise.
 
 import argparse
 import asyncio
-import json
 import logging
 import signal
 import socket
@@ -28,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -98,7 +98,7 @@ def answer(served: Served, body: bytes, content_type: str, wants_csv: bool) -> t
     outputs = served.model(X)
     if wants_csv:
         return predictions.table(outputs, served.schema).to_csv(index=False).encode(), CSV
-    return json.dumps({"predictions": predictions.records(outputs, served.schema)}).encode(), JSON
+    return orjson.dumps({"predictions": predictions.records(outputs, served.schema)}), JSON
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -194,3 +194,9 @@ def test_records_are_the_tables_rows_keys_values_and_order(weights):
     got = predictions.records(outputs, schema)
     assert [list(row) for row in got] == [list(row) for row in expected]
     assert got == expected and all(type(v) in (float, str) for row in got for v in row.values())
+
+
+def test_json_rows_of_a_one_feature_model_are_a_one_column_matrix():
+    schema = datasets.Schema(("x0",), "y", None)
+    X = predictions.json_features([{"x0": 1}, {"x0": 2.5, "y": "?"}], schema, "body")
+    assert X.shape == (2, 1) and X.tolist() == [[1.0], [2.5]]
