@@ -80,6 +80,8 @@ def json_rows(text: str | bytes, source: str) -> list[dict[str, Any]]:
             rows = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
             raise InputError(f"{source}: not valid JSON ({error})") from None
+        except RecursionError:  # arrays or objects nested past Python's stack
+            raise InputError(f"{source}: not valid JSON (nested too deeply)") from None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise InputError(
             f"{source}: expected a JSON list of rows, each an object of feature: value"

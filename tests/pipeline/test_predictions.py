@@ -200,3 +200,10 @@ def test_json_rows_of_a_one_feature_model_are_a_one_column_matrix():
     schema = datasets.Schema(("x0",), "y", None)
     X = predictions.json_features([{"x0": 1}, {"x0": 2.5, "y": "?"}], schema, "body")
     assert X.shape == (2, 1) and X.tolist() == [[1.0], [2.5]]
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a":' * 5_000], ids=["arrays", "objects"])
+def test_json_nested_past_the_stack_is_one_line_not_a_crash(body):
+    with pytest.raises(InputError) as raised:
+        predictions.json_rows(body, "body")
+    assert str(raised.value) == "body: not valid JSON (nested too deeply)"
