@@ -10,6 +10,9 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
+# A variable as one shell word, whatever it holds (quotes, $, backquotes): the tools check it.
+quoted = '$(subst ','\'',$(value $(1)))'
+
 .PHONY: help setup repro test test-cpus mutate lint format gate history bench repro-check sweep \
 	pull share experiment predict runs gather tune promote registry registry-check serve
 
@@ -50,7 +53,8 @@ STAGE ?=
 VERSION ?=
 ## promote: judge HEAD's model, then tag it: NAME=<experiment> [STAGE=prod] [VERSION=<v> to roll back]
 promote: setup
-	python -m tools.registry promote --name "$(NAME)" --stage "$(STAGE)" --version "$(VERSION)"
+	python -m tools.registry promote --name $(call quoted,NAME) --stage $(call quoted,STAGE) \
+		--version $(call quoted,VERSION)
 
 ## registry: each experiment's model versions, and the stages they are in
 registry: setup
@@ -70,8 +74,9 @@ PORT ?= 8000
 MAX_BODY ?= 16777216
 ## serve: serve a model over HTTP: NAME=<experiment> [STAGE=prod | REV=<git rev>] [HOST= PORT=8000]
 serve: setup
-	exec python -m serve --name "$(NAME)" --stage "$(STAGE)" --rev "$(REV)" \
-		--host "$(HOST)" --port "$(PORT)" --max-body "$(MAX_BODY)"
+	exec python -m serve --name $(call quoted,NAME) --stage $(call quoted,STAGE) \
+		--rev $(call quoted,REV) --host $(call quoted,HOST) --port $(call quoted,PORT) \
+		--max-body $(call quoted,MAX_BODY)
 
 ## test: the test suite, unit and end-to-end (not the QEMU runs: those are test-cpus)
 test: setup
@@ -213,7 +218,7 @@ bench-tune: setup
 
 # make serve measured (bench/serve.md): start-up, requests per second and latency at 1, 8 and 32
 # clients, 10,000 rows in one request, memory under malformed requests; Keras' predict behind the
-# same server as the anchor. About 5 minutes on 2 cores, after `make repro`.
+# same server as the anchor. A few minutes on 2 cores, after `make repro`.
 ## bench-serve: make serve's start-up, throughput, latency and memory, against Keras (bench/serve.md)
 bench-serve: setup
 	python -m bench.serve

@@ -46,7 +46,7 @@ def table(outputs: np.ndarray, schema: datasets.Schema) -> pd.DataFrame:
 
 def records(outputs: np.ndarray, schema: datasets.Schema) -> list[dict[str, Any]]:
     """table's rows as JSON objects, built without a DataFrame (a server answers one row in
-    microseconds, where pandas takes a few hundred): the same keys, values and order."""
+    microseconds, where a DataFrame takes longer): the same keys, values and order."""
     predicted = f"predicted_{schema.target}"
     if schema.classes is None:
         return [{predicted: value} for value in outputs[:, 0].tolist()]
@@ -74,7 +74,7 @@ def json_rows(text: str | bytes, source: str) -> list[dict[str, Any]]:
     try:
         rows = orjson.loads(text)
     except orjson.JSONDecodeError:
-        # orjson is 3-4 times faster; Python's reader also takes NaN, Infinity and integers
+        # orjson is the faster reader; Python's also takes NaN, Infinity and integers
         # past 64 bits, and its error says where the text went wrong.
         try:
             rows = json.loads(text)
@@ -95,8 +95,14 @@ def json_features(rows: list[dict[str, Any]], schema: datasets.Schema, source: s
     if X is not None:
         return X
     # JSON null is a missing value; a list or an object in a cell is text that is not a number.
-    cells = [{key: _cell(value) for key, value in row.items()} for row in rows]
-    return features(pd.DataFrame.from_records(cells), schema, source)
+    try:
+        cells = [{key: _cell(value) for key, value in row.items()} for row in rows]
+        frame = pd.DataFrame.from_records(cells)
+        return features(frame, schema, source)
+    except (RecursionError, UnicodeError):  # a cell nested past the stack; a lone surrogate
+        raise InputError(
+            f"{source}: a value nested too deeply, or text that is not Unicode"
+        ) from None
 
 
 def plain_matrix(rows: list[dict[str, Any]], schema: datasets.Schema) -> np.ndarray | None:
@@ -127,5 +133,5 @@ def _cell(value: Any) -> Any:
     if isinstance(value, list | dict):
         return json.dumps(value)
     if type(value) is int and abs(value) > sys.float_info.max:  # float() would overflow
-        return math.inf if value > 0 else -math.inf
+        return math.inf  # refused as infinite, whatever its sign
     return value

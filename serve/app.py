@@ -32,6 +32,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from pipeline import inference, predictions
 from pipeline.datasets import Schema
@@ -40,6 +41,10 @@ from pipeline.user_table import read_csv_bytes
 from tools.registry import RegistryError, model_files
 
 MAX_BODY = 16 * 1024 * 1024  # bytes: 10,000 rows of the cancer table are 7.8 MiB as JSON
+# Past these a request is refused before a table is built: a 16 MiB body of short rows (4M of
+# them) or of keys (1M columns) would otherwise take gigabytes and seconds.
+MAX_ROWS, MAX_COLUMNS = 100_000, 10_000
+MAX_LINES = 20  # problem lines in one answer
 JSON, CSV = "application/json", "text/csv"
 STOP_SECONDS = 3  # on SIGTERM, what a request under way gets to finish (a stalled one is cut)
 SOURCE = "body"  # how problem lines name the request's rows (`make predict` names the file)
@@ -84,21 +89,54 @@ def answer(served: Served, body: bytes, content_type: str, wants_csv: bool) -> t
         raise Refused(415, [f"{given}: expected {JSON} or {CSV}"])
     if not body.strip():
         raise Refused(400, [f"{SOURCE}: empty, expected rows as JSON or CSV"])
+    if kind == CSV:
+        check_size(csv_rows(body), csv_columns(body))
     try:  # a body that is not JSON or CSV: 400; rows that make predict refuses: 422
         rows = predictions.json_rows(body, SOURCE) if kind == JSON else read_csv_bytes(body, SOURCE)
     except InputError as error:
         raise Refused(400, str(error).splitlines()) from None
+    if kind == JSON:
+        check_size(len(rows), len(set().union(*rows)))
     try:
         if kind == JSON:
             X = predictions.json_features(rows, served.schema, SOURCE)
         else:
             X = predictions.features(rows, served.schema, SOURCE)
     except InputError as error:
-        raise Refused(422, str(error).splitlines()) from None
+        raise Refused(422, shortened(str(error).splitlines())) from None
     outputs = served.model(X)
     if wants_csv:
         return predictions.table(outputs, served.schema).to_csv(index=False).encode(), CSV
     return orjson.dumps({"predictions": predictions.records(outputs, served.schema)}), JSON
+
+
+def csv_rows(body: bytes) -> int:
+    """How many rows a CSV body has at most: its lines after the header (a quoted field may
+    span lines, so never fewer)."""
+    return body.count(b"\n") - (1 if body.endswith(b"\n") else 0)
+
+
+def csv_columns(body: bytes) -> int:
+    """How many columns a CSV header has at most, by its widest separator."""
+    header = body.split(b"\n", 1)[0]
+    return 1 + max(header.count(separator) for separator in (b",", b";", b"\t"))
+
+
+def check_size(rows: int, columns: int) -> None:
+    """Refused (413) past MAX_ROWS rows or MAX_COLUMNS columns, before any table is built."""
+    if rows > MAX_ROWS:
+        raise Refused(413, [f"{SOURCE}: {rows:,} rows, more than the server's {MAX_ROWS:,}"])
+    if columns > MAX_COLUMNS:
+        raise Refused(
+            413, [f"{SOURCE}: {columns:,} columns, more than the server's {MAX_COLUMNS:,}"]
+        )
+
+
+def shortened(lines: list[str]) -> list[str]:
+    """At most MAX_LINES problem lines, then how many more there are."""
+    if len(lines) <= MAX_LINES:
+        return lines
+    return [*lines[:MAX_LINES], f"{SOURCE}: and {len(lines) - MAX_LINES:,} more problems"]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -107,14 +145,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     answers 413 in plain text, not in this server's one line per problem."""
     too_large = Refused(413, [f"{SOURCE}: larger than the server's limit of {limit} bytes"])
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client left: nobody reads the answer, nothing to log
+        raise Refused(400, [f"{SOURCE}: the client left before sending it whole"]) from None
     return b"".join(chunks)
 
 
@@ -189,22 +230,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def number(key: str, text: str, low: int, high: int) -> int:
     """A whole number from the command line in [low, high], or one line naming the key."""
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise InputError(f"{key}: got {text!r}, expected a whole number from {low} to {high}")
     return int(text)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to host:port for uvicorn, or one line: taken port, unknown host."""
+    bound = None
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         bound = socket.socket(family, kind, proto)
         bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         bound.bind(address)
-    except OSError as error:
-        raise InputError(
-            f"HOST/PORT: cannot listen on {host}:{port} ({error.strerror or error})"
-        ) from None
+    except (OSError, UnicodeError, ValueError) as error:  # a host name too long: UnicodeError
+        if bound is not None:
+            bound.close()
+        reason = getattr(error, "strerror", None) or error
+        raise InputError(f"HOST/PORT: cannot listen on {host}:{port} ({reason})") from None
     return bound
 
 
@@ -238,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("uvicorn.error").addFilter(CutAtShutdown())
     config = uvicorn.Config(
         create_app(served, max_body),
-        # httptools parses HTTP in C: half h11's CPU per request here (bench/serve.md); asyncio,
+        # httptools parses HTTP in C, where h11 is Python; asyncio,
         # named, so that an installed uvloop is never picked up without a measurement.
         http="httptools",
         loop="asyncio",

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from gate.compare import check_rule_names, compare, format_p, format_value
 from gate.dvc_reader import read_sides
 from gate.errors import GateError
+from gate.messages import one_line
 from gate.project import Project
 from gate.revision_metrics import Side
-from gate.rules import load_rules
+from gate.rules import load_rules, parse_gate_file
 from gate.stats import DEFAULT_LEVEL
 from pipeline.errors import PipelineError
 from pipeline.files import parse_yaml, read_yaml
@@ -35,6 +36,7 @@ from pipeline.inference import checked_weights
 from pipeline.predictions import schema_of
 
 FIRST_VERSION = "v1.0.0"
+RULES_FILE = "gate.yaml"
 STAGES_FILE = ".gto"  # GTO's own configuration: the stages a version may be assigned to
 WIDTH = 120  # `make registry` fits a terminal this wide
 
@@ -45,9 +47,9 @@ class RegistryError(ValueError):
 
 @dataclass(frozen=True)
 class Holder:
-    """The version in a stage, and its commit."""
+    """The version in a stage (None: a commit assigned without a registration), its commit."""
 
-    version: str
+    version: str | None
     commit: str
 
 
@@ -113,15 +115,39 @@ def assignments(git, name: str, stage: str) -> list:
 
 
 def holder(git, name: str, stage: str) -> Holder | None:
-    """The version now in ``stage``: the last assignment's; None if none, or taken away."""
+    """The version now in ``stage``, replaying its tags in order: an assignment puts its
+    version there; a removal (NAME#stage!) empties the stage only if it names that version."""
+    current = None
+    for tag in assignments(git, name, stage):
+        if not is_removal(tag):
+            current = tag.target
+        elif tag.target == current:
+            current = None
+    return None if current is None else as_holder(git, name, current)
+
+
+def last_assigned(git, name: str, stage: str) -> Holder | None:
+    """The version most recently put in ``stage``, even if taken out since: a promotion is
+    judged against it, so that emptying a stage by hand opens no way past the gate."""
+    assigned = [tag for tag in assignments(git, name, stage) if not is_removal(tag)]
+    return as_holder(git, name, assigned[-1].target) if assigned else None
+
+
+def is_removal(tag) -> bool:
     from gto.constants import ACTION, Action
     from gto.tag import parse_name
 
-    tags = assignments(git, name, stage)
-    if not tags or parse_name(tags[-1].name)[ACTION] == Action.UNASSIGN:
-        return None
-    last = tags[-1]
-    return Holder(registrations(git, name).get(last.target, "unregistered"), last.target)
+    return parse_name(tag.name)[ACTION] == Action.UNASSIGN
+
+
+def as_holder(git, name: str, commit: str) -> Holder:
+    return Holder(registrations(git, name).get(commit), commit)
+
+
+def revision(name: str, held: Holder) -> str:
+    """How the gate reads a version: its registration tag, or its commit if it has none (a
+    stage assigned by hand with `gto assign --skip-registration`)."""
+    return f"{name}@{held.version}" if held.version else held.commit
 
 
 def held_before(git, name: str, stage: str, commit: str) -> bool:
@@ -185,8 +211,9 @@ def only(side: Side, name: str) -> Side:
 
 def judge(name: str, base: Side | None, new: Side, rules: dict, project: Project) -> Judgement:
     """May ``new`` replace ``base`` (None: a stage with no version yet)? Pure: gate.compare
-    on the experiment alone, then its first rule's noise test must call the change an
-    improvement. Without a base, the rules that need none (min, max, beats, within) alone."""
+    on the experiment alone, then the noise test of its first rule that has one (a metric
+    with per-point results) must call the change an improvement. Without a base, the rules
+    that need none (min, max, beats, within) alone."""
     if not rules.get(name):
         raise RegistryError(f"gate.yaml has no rules for {name!r}: nothing to judge it by")
     experiment_rules = {name: rules[name]}
@@ -202,16 +229,18 @@ def judge(name: str, base: Side | None, new: Side, rules: dict, project: Project
             f"{row.metric} {format_value(row.new)}" for row in rows if row.verdict.startswith("ok")
         )
         return Judgement(True, [f"{name}: passes every rule that needs no base ({shown})"])
-    metric, rule = next(iter(rules[name].items()))
-    return improvement(name, next(row for row in rows if row.metric == metric), rule)
+    tested = [row for row in rows if row.metric in rules[name] and row.test is not None]
+    if not tested:  # rows are by metric name: the first tested rule in gate.yaml's order
+        return Judgement(False, [f"{name}: no rule's metric has per-point results on both "
+                                 "sides to tell a change from noise"])  # fmt: skip
+    first = min(tested, key=lambda row: list(rules[name]).index(row.metric))
+    return improvement(name, first, rules[name][first.metric])
 
 
 def improvement(name: str, row, rule) -> Judgement:
     """Whether a gate row's change is an improvement beyond noise (its rule's direction)."""
     values = f"{name} {row.metric}: {format_value(row.base)} -> {format_value(row.new)}"
     level = float(rule.significant_at) if rule.significant_at is not None else DEFAULT_LEVEL
-    if row.test is None:
-        return Judgement(False, [f"{values}: no per-point results to tell a change from noise"])
     better = row.test.change > 0 if rule.better == "higher" else row.test.change < 0
     p_value = f"p {format_p(row.test.p_value, level)}"
     if better and row.test.significant(level):
@@ -222,32 +251,28 @@ def improvement(name: str, row, rule) -> Judgement:
     )
 
 
-def gate_setup() -> tuple[Project, dict]:
-    """gate.yaml's project section and rules."""
-    return load_rules("gate.yaml")
+def gate_setup(commit: str | None = None) -> tuple[Project, dict]:
+    """gate.yaml's project section and rules: the workspace's, or as ``commit`` has them."""
+    if commit is None:
+        return load_rules(RULES_FILE)
+    shown = subprocess.run(
+        ["git", "show", f"{commit}:{RULES_FILE}"], capture_output=True, text=True
+    )
+    if shown.returncode:
+        raise RegistryError(f"{commit[:7]} has no {RULES_FILE}: nothing to judge it by")
+    return parse_gate_file(parse_yaml(shown.stdout), f"{RULES_FILE} at {commit[:7]}")
 
 
-def verdict(name: str, base_rev: str | None, new_rev: str) -> Judgement:
-    """Read both revisions' metrics through DVC and judge (see judge); the revisions are
-    tags or HEAD, which name the sides in the lines."""
-    project, rules = gate_setup()
+def verdict(name: str, base_rev: str | None, new_rev: str, new_commit: str) -> Judgement:
+    """Read both revisions' metrics through DVC and judge them (see judge) by the rules of
+    gate.yaml as the new side's commit has them (as make promote read them then); the
+    revisions are tags or HEAD, which name the sides in the lines."""
     try:
+        project, rules = gate_setup(new_commit)
         base, new = read_sides(base_rev or new_rev, project, new=new_rev)
         return judge(name, base if base_rev else None, new, rules, project)
-    except GateError as error:
+    except (GateError, RegistryError) as error:
         return Judgement(False, [str(error)])
-
-
-def uncommitted(name: str) -> str | None:
-    """A line when the workspace's run of ``name`` differs from HEAD's: promote judges and
-    tags HEAD, never the workspace."""
-    metrics = gate_setup()[0].metrics_file.format(experiment=name)
-    listed = subprocess.run(
-        ["git", "status", "--porcelain", "--", "dvc.lock", metrics], capture_output=True, text=True
-    )
-    if listed.stdout.strip():
-        return f"dvc.lock or {metrics} differ from HEAD: commit the run to promote it"
-    return None
 
 
 def write_tags(git, name: str, stage: str, version: str, commit: str, register: bool) -> None:
@@ -258,7 +283,9 @@ def write_tags(git, name: str, stage: str, version: str, commit: str, register: 
     from scmrepo.exceptions import SCMError
 
     tags = assignments(git, name, stage)
-    while tags and int(time.time()) <= tags[-1].tag_time:
+    # Wait for the next second only if the last tag is of this second: one dated later
+    # (another machine's clock) is left to GTO's counter, never waited for.
+    while tags and int(time.time()) == tags[-1].tag_time:
         time.sleep(0.05)
     try:
         if register:
@@ -273,23 +300,26 @@ def promote(name: str, stage: str, version: str | None) -> int:
     check_names(name, stage)
     git = scm()
     current = holder(git, name, stage)
-    was = f"{current.version} in {stage}" if current else f"no version in {stage}"
+    was = f"{describe(current)} in {stage}" if current else f"no version in {stage}"
     if version is None:
-        if problem := uncommitted(name):
+        from tools.runner import uncommitted_problem
+
+        if problem := uncommitted_problem("the promotion judges and tags the model"):
             raise RegistryError(problem)
         commit = commit_of(git, "HEAD")
         version = registrations(git, name).get(commit)
     else:
         commit = version_commit(git, name, version)
     if current is not None and current.commit == commit:
-        print(f"{name} {current.version} is in {stage} already")
+        print(f"{name} {describe(current)} is in {stage} already")
         return 0
     if version is not None and held_before(git, name, stage, commit):
         write_tags(git, name, stage, version, commit, register=False)
         print(f"rolled back: {name} {version} is in {stage} again, was {was}")
         return push_hint()
-    base_rev = current and f"{name}@{current.version}"
-    judged = verdict(name, base_rev, f"{name}@{version}" if version else "HEAD")
+    base = last_assigned(git, name, stage)
+    new_rev = f"{name}@{version}" if version else "HEAD"
+    judged = verdict(name, base and revision(name, base), new_rev, commit)
     if not judged.passed:
         for line in judged.lines:
             print(f"refused, {was} stays: {line}", file=sys.stderr)
@@ -300,6 +330,10 @@ def promote(name: str, stage: str, version: str | None) -> int:
     for line in judged.lines:
         print(f"  {line}")
     return push_hint()
+
+
+def describe(held: Holder) -> str:
+    return held.version or f"commit {held.commit[:7]} (unregistered)"
 
 
 def push_hint() -> int:
@@ -376,7 +410,7 @@ def model_files(name: str, stage: str | None, rev: str | None) -> tuple[dict, di
     except json.JSONDecodeError as error:
         raise RegistryError(f"{source}: not a weights file ({error})") from None
     schema = schema_of(weights)
-    metrics_path = gate_setup()[0].metrics_file.format(experiment=name)
+    metrics_path = gate_setup(commit)[0].metrics_file.format(experiment=name)
     metadata = {
         "experiment": name,
         "version": version,
@@ -404,25 +438,28 @@ def lock_md5(lock: dict, path: str) -> str | None:
 
 
 def check() -> int:
-    """CI's check of the tags: every version put in a stage passed the gate against the one
-    it replaced (a rollback to a version the stage held before needs none). A tag written by
-    hand (`gto assign`) past the gate fails here."""
-    git, failed, judged = scm(), 0, 0
+    """CI's check of the tags: every version put in a stage passed the gate, by the rules its
+    commit held, against the version assigned before it (a version the stage held before goes
+    back unjudged: a rollback). A tag written by hand (`gto assign`) past the gate fails."""
+    git, judged, failed = scm(), 0, []
     for name in artifacts():
-        versions = registrations(git, name)
         for stage in stages():
             before, held = None, set()
             for tag in assignments(git, name, stage):
-                rev = f"{name}@{versions[tag.target]}" if tag.target in versions else tag.target
+                if is_removal(tag):
+                    continue
+                version = as_holder(git, name, tag.target)
                 if tag.target not in held:
                     judged += 1
-                    verdict_of = verdict(name, before, rev)
-                    for line in [] if verdict_of.passed else verdict_of.lines:
-                        print(f"{tag.name}: not allowed by the gate: {line}", file=sys.stderr)
-                        failed += 1
+                    rev = revision(name, version)
+                    verdict_of = verdict(name, before and revision(name, before), rev, tag.target)
+                    if not verdict_of.passed:
+                        failed.append(tag.name)
+                        for line in verdict_of.lines:
+                            print(f"{tag.name}: not allowed by the gate: {line}", file=sys.stderr)
                 held.add(tag.target)
-                before = rev
-    print(f"registry: {judged} promotions judged, {failed} failures")
+                before = version
+    print(f"registry: {judged} promotions judged, {len(failed)} not allowed by the gate")
     return 1 if failed else 0
 
 
@@ -439,6 +476,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gto.exceptions import GTOException  # a tag or .gto that GTO refuses
+
     args = parse_args(argv)
     try:
         if args.command == "promote":
@@ -447,8 +486,8 @@ def main(argv: list[str] | None = None) -> int:
             return check()
         print(table_text(registry_rows(scm())))
         return 0
-    except (RegistryError, PipelineError, GateError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (RegistryError, PipelineError, GateError, GTOException) as error:
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
 
 

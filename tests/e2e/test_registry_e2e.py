@@ -134,7 +134,8 @@ def test_promote_refuse_rollback_and_serve_the_stage(small_pipeline, tmp_path):
     assert rows["v1.0.0"].split()[2:4] == ["prod", weak[:7]]
     assert rows["v1.1.0"].split()[2] == trained[:7]
     # Every assignment in the tags was allowed by the gate (what CI checks on pushed tags).
-    assert registry(repo, "check").stdout.strip() == "registry: 2 promotions judged, 0 failures"
+    checked = registry(repo, "check").stdout.strip()
+    assert checked == "registry: 2 promotions judged, 0 not allowed by the gate"
 
     # make serve STAGE=prod serves v1.0.0, answering as make predict does with its weights.
     run(["dvc", "get", ".", "models/blobs4/weights.json", "--rev", "blobs4@v1.0.0", "-o",
@@ -179,7 +180,8 @@ def test_promotion_errors_are_one_line_and_write_no_tag(small_pipeline):
     done = registry(repo, "promote", "--name", "blobs4", check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "error: dvc.lock or metrics/blobs4.json differ from HEAD: commit the run to promote it"
+        "error: the promotion judges and tags the model at HEAD, without your changes to "
+        "metrics/blobs4.json: commit them (or stash them) first"
     )
     assert tags(repo) == []
 

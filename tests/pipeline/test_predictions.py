@@ -1,6 +1,7 @@
 """pipeline.predictions: the checks and answer shared by make predict and make serve."""
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -207,3 +208,31 @@ def test_json_nested_past_the_stack_is_one_line_not_a_crash(body):
     with pytest.raises(InputError) as raised:
         predictions.json_rows(body, "body")
     assert str(raised.value) == "body: not valid JSON (nested too deeply)"
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ('[{"petal length": NaN, "petal width": 2}]',
+         "column 'petal length': missing value at row 1 (a model needs every value)"),
+        ('[{"petal length": 1, "petal width": -Infinity}]',
+         "column 'petal width': infinite value at row 1"),
+        ('[{"petal length": -1' + "0" * 400 + ', "petal width": 2}]',
+         "column 'petal length': infinite value at row 1"),
+    ],
+    ids=["NaN", "Infinity", "huge-negative-int"],
+)  # fmt: skip
+def test_json_values_python_reads_but_no_model_takes_are_refused(text, line):
+    with pytest.raises(InputError) as raised:
+        predictions.json_features(predictions.json_rows(text, "body"), SCHEMA, "body")
+    assert str(raised.value) == f"body: {line}"
+
+
+def test_the_largest_integer_a_float_holds_is_a_number_not_infinite():
+    largest = int(sys.float_info.max)  # a null in row 2 sends the rows through the table's checks
+    rows = [{"petal length": largest, "petal width": 2}, {"petal length": 1, "petal width": None}]
+    with pytest.raises(InputError) as raised:
+        predictions.json_features(rows, SCHEMA, "body")
+    assert str(raised.value) == (
+        "body: column 'petal width': missing value at row 2 (a model needs every value)"
+    )

@@ -133,3 +133,34 @@ def test_a_bad_port_is_one_line_naming_the_key(text):
     with pytest.raises(serve.InputError) as raised:
         serve.number("PORT", text, 1, 65535)
     assert str(raised.value) == f"PORT: got {text!r}, expected a whole number from 1 to 65535"
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status, first",
+    [
+        (b'[{"petal length": "\\ud800", "petal width": 1}]', serve.JSON, 422,
+         "body: a value nested too deeply, or text that is not Unicode"),
+        (b'[{"petal length": ' + b"[" * 990 + b"]" * 990 + b', "petal width": 1}]', serve.JSON,
+         422, "body: a value nested too deeply, or text that is not Unicode"),
+        (b"petal length,petal width\n" + b"1,2\n" * (serve.MAX_ROWS + 1), serve.CSV, 413,
+         f"body: {serve.MAX_ROWS + 1:,} rows, more than the server's {serve.MAX_ROWS:,}"),
+        (b"[" + b"{}," * serve.MAX_ROWS + b"{}]", serve.JSON, 413,
+         f"body: {serve.MAX_ROWS + 1:,} rows, more than the server's {serve.MAX_ROWS:,}"),
+        (",".join(f"c{i}" for i in range(serve.MAX_COLUMNS + 1)).encode() + b"\n", serve.CSV,
+         413, f"body: {serve.MAX_COLUMNS + 1:,} columns, more than the server's "
+         f"{serve.MAX_COLUMNS:,}"),
+    ],
+    ids=["lone-surrogate", "nested-cell", "csv-rows", "json-rows", "csv-columns"],
+)  # fmt: skip
+def test_bodies_that_would_crash_or_swamp_the_server_get_one_line(
+    body, content_type, status, first
+):
+    got_status, got_lines = refused(body, content_type)
+    assert (got_status, got_lines) == (status, [first])
+
+
+def test_problem_lines_stop_at_twenty_and_say_how_many_more():
+    row = {"petal length": 1, "petal width": 2, **{f"k{i}": 1 for i in range(25)}}
+    status, lines = refused(json.dumps([row]).encode())
+    assert status == 422 and len(lines) == serve.MAX_LINES + 1
+    assert lines[-1] == "body: and 5 more problems"

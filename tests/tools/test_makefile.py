@@ -59,23 +59,37 @@ def test_make_tune_passes_space_as_typed_dollars_and_quotes_included(tmp_path):
     assert shown[:2] == ["--space", space]
 
 
+def make_line(target, *args):
+    """The dry run's command of ``target`` with ``args``, continued lines joined, spaces single."""
+    tools = {"promote": "tools.registry", "serve": "-m serve"}[target]
+    (command,) = [" ".join(line.split()) for line in dry_run(target, *args) if tools in line]
+    return command
+
+
 def test_make_promote_passes_name_stage_and_version_as_typed():
-    (command,) = [line for line in dry_run("promote", "NAME=cancer") if "tools.registry" in line]
-    assert command.strip() == (
-        'python -m tools.registry promote --name "cancer" --stage "" --version ""'
+    assert make_line("promote", "NAME=cancer") == (
+        "python -m tools.registry promote --name 'cancer' --stage '' --version ''"
     )
-    args = ["NAME=cancer", "STAGE=staging", "VERSION=v1.0.0"]
-    (command,) = [line for line in dry_run("promote", *args) if "tools.registry" in line]
-    assert '--stage "staging" --version "v1.0.0"' in command
+    command = make_line("promote", "NAME=cancer", "STAGE=staging", "VERSION=v1.0.0")
+    assert "--stage 'staging' --version 'v1.0.0'" in command
 
 
 def test_make_serve_listens_on_loopback_unless_told_and_hands_signals_to_python():
-    (command,) = [
-        " ".join(line.split()) for line in dry_run("serve", "NAME=cancer") if "-m serve" in line
-    ]
+    command = make_line("serve", "NAME=cancer")
     # exec: the server replaces make's shell, so Ctrl-C and SIGTERM reach Python itself.
-    assert command.strip().startswith('exec python -m serve --name "cancer"')
-    assert '--host "127.0.0.1" --port "8000"' in command and '--rev ""' in command
+    assert command.startswith("exec python -m serve --name 'cancer'")
+    assert "--host '127.0.0.1' --port '8000'" in command and "--rev ''" in command
     args = ["NAME=cancer", "REV=HEAD~1", "HOST=0.0.0.0", "PORT=9000", "MAX_BODY=1024"]
-    (command,) = [" ".join(line.split()) for line in dry_run("serve", *args) if "-m serve" in line]
-    assert '--rev "HEAD~1" --host "0.0.0.0" --port "9000" --max-body "1024"' in command
+    command = make_line("serve", *args)
+    assert "--rev 'HEAD~1' --host '0.0.0.0' --port '9000' --max-body '1024'" in command
+
+
+def test_make_passes_a_value_as_one_word_whatever_it_holds(tmp_path):
+    # Quotes, backquotes and $ reach the tool as typed (it checks them), never the shell.
+    for value in ["`touch pwned`", 'x" --host "0.0.0.0', "a'b", "$(id)"]:
+        line = make_line("serve", f"NAME={value}")
+        done = subprocess.run(
+            ["sh", "-c", f"printf '%s\\n' {line.split(' --name ', 1)[1].split(' --stage')[0]}"],
+            cwd=tmp_path, capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.stdout == value + "\n" and not (tmp_path / "pwned").exists()

@@ -1,6 +1,7 @@
 """tools.registry's pure parts: the promotion's judgement, versions, the table's width."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gate.revision_metrics import Side
@@ -67,7 +68,7 @@ def test_without_per_point_results_no_improvement_can_be_told_from_noise():
     judged = registry.judge("blobs4", base, new, RULES, PROJECT)
     assert not judged.passed
     assert judged.lines == [
-        "blobs4 test_accuracy: 0.93 -> 0.99: no per-point results to tell a change from noise"
+        "blobs4: no rule's metric has per-point results on both sides to tell a change from noise"
     ]
 
 
@@ -140,3 +141,69 @@ def test_lock_md5_finds_an_outputs_hash_in_any_stage():
     }
     assert registry.lock_md5(lock, "models/blobs4/weights.json") == "abc"
     assert registry.lock_md5(lock, "models/other/weights.json") is None
+
+
+class Tag:
+    """A GTO tag as gto.tag.find returns it: its name, the commit, its time."""
+
+    def __init__(self, name, target, tag_time=0):
+        self.name, self.target, self.tag_time = name, target, tag_time
+
+
+def with_tags(monkeypatch, tags, versions):
+    monkeypatch.setattr(registry, "assignments", lambda git, name, stage: tags)
+    monkeypatch.setattr(registry, "registrations", lambda git, name: versions)
+
+
+VERSIONS = {"c1": "v1.0.0", "c2": "v1.1.0"}
+
+
+def test_the_stage_holds_the_last_assignment_and_a_rollback_puts_the_old_one_back(monkeypatch):
+    tags = [Tag("m#prod#1", "c1"), Tag("m#prod#2", "c2"), Tag("m#prod#3", "c1")]
+    with_tags(monkeypatch, tags, VERSIONS)
+    assert registry.holder(None, "m", "prod") == registry.Holder("v1.0.0", "c1")
+    assert registry.held_before(None, "m", "prod", "c2")
+    assert not registry.held_before(None, "m", "prod", "c3")
+
+
+def test_taking_out_a_version_that_is_not_there_leaves_the_stage_as_it_is(monkeypatch):
+    tags = [Tag("m#prod#1", "c2"), Tag("m#prod#2", "c1"), Tag("m#prod!#3", "c2")]
+    with_tags(monkeypatch, tags, VERSIONS)
+    assert registry.holder(None, "m", "prod") == registry.Holder("v1.0.0", "c1")
+
+
+def test_an_emptied_stage_still_judges_against_its_last_version(monkeypatch):
+    # Taking v1.0.0 out by hand empties prod, but a promotion is judged against v1.0.0.
+    with_tags(monkeypatch, [Tag("m#prod#1", "c1"), Tag("m#prod!#2", "c1")], VERSIONS)
+    assert registry.holder(None, "m", "prod") is None
+    assert registry.last_assigned(None, "m", "prod") == registry.Holder("v1.0.0", "c1")
+
+
+def test_a_commit_assigned_without_a_registration_is_read_by_its_commit(monkeypatch):
+    with_tags(monkeypatch, [Tag("m#prod#1", "c9")], VERSIONS)
+    held = registry.holder(None, "m", "prod")
+    assert held == registry.Holder(None, "c9")
+    assert registry.revision("m", held) == "c9"
+    assert registry.revision("m", registry.Holder("v1.0.0", "c1")) == "m@v1.0.0"
+    assert registry.describe(held) == "commit c9 (unregistered)"
+
+
+def test_the_first_rule_with_per_point_results_decides_the_improvement():
+    # test_r2 (first) has no per-point column: test_mse's paired t-test decides.
+    rules = {
+        "regression": {
+            "test_r2": rule(better="higher", min=0.1),
+            "test_mse": rule(better="lower", max=1.0),
+        }
+    }
+    base = side("v1", changed("metrics/regression.json", test_r2=0.4), params=PARAMS)
+    new = side(
+        "HEAD", changed("metrics/regression.json", test_r2=0.7, test_mse=0.005), params=PARAMS
+    )
+    errors = np.linspace(0.005, 0.017, N)
+    base.points["regression"] = pd.DataFrame({"squared_error": errors})
+    new.points["regression"] = pd.DataFrame({"squared_error": errors * 0.5})
+    judged = registry.judge("regression", base, new, rules, PROJECT)
+    assert judged.passed and judged.lines[0].startswith(
+        "regression test_mse: 0.010961 -> 0.005: significantly better (p"
+    )
