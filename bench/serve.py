@@ -364,7 +364,7 @@ def run(options):
 
     from bench.run import describe_machine
     from pipeline.datasets import features
-    from tools.registry import model_files
+    from serve.version import model_files
 
     machine = describe_machine()
     machine["versions"].update({name: version(name) for name in ("fastapi", "uvicorn", "psutil")})
@@ -398,7 +398,7 @@ def serve_anchor(name, port):
 
     from pipeline.predictions import schema_of
     from serve.app import Served, create_app
-    from tools.registry import model_files
+    from serve.version import model_files
 
     weights, metadata = model_files(name, None, "HEAD")
     stored = str(Path(metadata["model"]["path"]).with_name("model.keras"))

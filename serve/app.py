@@ -1,7 +1,7 @@
 """`make serve NAME=<exp> [STAGE=prod | REV=<git rev>] [HOST=127.0.0.1] [PORT=8000]`: a model
 version over HTTP, answering as `make predict` does.
 
-The model is the version's weights file (read through DVC at its commit, tools.registry) and
+The model is the version's weights file (read through DVC at its commit, serve.version) and
 pipeline.inference's NumPy forward pass, never TensorFlow, so the server answers /health
 1.3 s after it starts, where Keras behind the same app takes 4.3 s (bench/serve.md):
 
@@ -38,7 +38,8 @@ from pipeline import inference, predictions
 from pipeline.datasets import Schema
 from pipeline.errors import InputError, PipelineError
 from pipeline.user_table import read_csv_bytes
-from tools.registry import RegistryError, model_files
+from serve.version import model_files
+from tools.promotion import RegistryError
 
 MAX_BODY = 16 * 1024 * 1024  # bytes: 10,000 rows of the cancer table are 7.8 MiB as JSON
 # Past these a request is refused before a table is built: a 16 MiB body of short rows (4M of

@@ -3,46 +3,30 @@ versions and stages are GTO's git tags, and only the metric gate promotes.
 
     make promote NAME=<exp> [STAGE=prod] [VERSION=<v>]   judge HEAD, then register and assign
     make registry                                       each experiment's versions and stages
-    make serve NAME=<exp> [STAGE=prod | REV=<rev>]       serve.app, with model_files here
+    make registry-check                                 every promotion in the tags, judged again
 
-Promotion judges the model in HEAD against the version now in the stage, with the
-experiment's rules in gate.yaml (gate.compare, as `make gate` does): HEAD must pass every rule
-and be significantly better on the first one (its noise test, p below its significant_at, else
-0.05), or the version stays. A stage with no version yet: the rules that need no base alone
-(min, max, beats and within: better than its baselines). A version that held the stage before
-goes back without a judgement: the rollback. Versions are v1.0.0 for the first, then a minor
-bump; tags are written here and pushed by you (`git push --tags`).
+Promotion judges the model in HEAD against the version last put in the stage
+(tools.promotion), and tags it only if it is significantly better. A version that held the
+stage before goes back without a judgement: the rollback. Versions are v1.0.0 for the first,
+then a minor bump; tags are written here and pushed by you (`git push --tags`). The version
+in a stage is read by replaying the stage's tags (holder); serve.version reads its files.
 """
 
 import argparse
-import json
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
-from gate.compare import check_rule_names, compare, format_p, format_value
-from gate.dvc_reader import read_sides
 from gate.errors import GateError
 from gate.messages import one_line
-from gate.project import Project
-from gate.revision_metrics import Side
-from gate.rules import load_rules, parse_gate_file
-from gate.stats import DEFAULT_LEVEL
 from pipeline.errors import PipelineError
-from pipeline.files import parse_yaml, read_yaml
-from pipeline.inference import checked_weights
-from pipeline.predictions import schema_of
+from pipeline.files import read_yaml
+from tools.promotion import RegistryError, verdict
 
 FIRST_VERSION = "v1.0.0"
-RULES_FILE = "gate.yaml"
 STAGES_FILE = ".gto"  # GTO's own configuration: the stages a version may be assigned to
 WIDTH = 120  # `make registry` fits a terminal this wide
-
-
-class RegistryError(ValueError):
-    """A promotion or lookup that cannot go on, in one line."""
 
 
 @dataclass(frozen=True)
@@ -51,14 +35,6 @@ class Holder:
 
     version: str | None
     commit: str
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """The gate's verdict on a promotion: whether it may go on, and the lines that say why."""
-
-    passed: bool
-    lines: list[str]
 
 
 def scm():
@@ -188,93 +164,6 @@ def semver(version: str) -> tuple[int, int, int]:
     return (int(match[1]), int(match[2]), int(match[3])) if match else (0, 0, 0)
 
 
-def only(side: Side, name: str) -> Side:
-    """One experiment's part of a Side: no other experiment has a say in its promotion."""
-
-    def mine(values: dict) -> dict:
-        return {key: value for key, value in values.items() if key == name}
-
-    return Side(
-        side.name,
-        experiments=None
-        if side.experiments is None
-        else tuple(mine(dict.fromkeys(side.experiments))),
-        params=side.params,
-        metrics=mine(side.metrics),
-        paths=mine(side.paths),
-        errors=mine(side.errors),
-        problems=side.problems,
-        points=mine(side.points),
-        point_errors=mine(side.point_errors),
-    )
-
-
-def judge(name: str, base: Side | None, new: Side, rules: dict, project: Project) -> Judgement:
-    """May ``new`` replace ``base`` (None: a stage with no version yet)? Pure: gate.compare
-    on the experiment alone, then the noise test of its first rule that has one (a metric
-    with per-point results) must call the change an improvement. Without a base, the rules
-    that need none (min, max, beats, within) alone."""
-    if not rules.get(name):
-        raise RegistryError(f"gate.yaml has no rules for {name!r}: nothing to judge it by")
-    experiment_rules = {name: rules[name]}
-    new = only(new, name)
-    base = only(base, name) if base is not None else Side("no version", experiments=())
-    check_rule_names(experiment_rules, base, new)
-    comparison = compare(base, new, experiment_rules, project)
-    if not comparison.passed:
-        return Judgement(False, comparison.failures)
-    rows = comparison.tables[0].rows
-    if not base.metrics:
-        shown = ", ".join(
-            f"{row.metric} {format_value(row.new)}" for row in rows if row.verdict.startswith("ok")
-        )
-        return Judgement(True, [f"{name}: passes every rule that needs no base ({shown})"])
-    tested = [row for row in rows if row.metric in rules[name] and row.test is not None]
-    if not tested:  # rows are by metric name: the first tested rule in gate.yaml's order
-        return Judgement(False, [f"{name}: no rule's metric has per-point results on both "
-                                 "sides to tell a change from noise"])  # fmt: skip
-    first = min(tested, key=lambda row: list(rules[name]).index(row.metric))
-    return improvement(name, first, rules[name][first.metric])
-
-
-def improvement(name: str, row, rule) -> Judgement:
-    """Whether a gate row's change is an improvement beyond noise (its rule's direction)."""
-    values = f"{name} {row.metric}: {format_value(row.base)} -> {format_value(row.new)}"
-    level = float(rule.significant_at) if rule.significant_at is not None else DEFAULT_LEVEL
-    better = row.test.change > 0 if rule.better == "higher" else row.test.change < 0
-    p_value = f"p {format_p(row.test.p_value, level)}"
-    if better and row.test.significant(level):
-        return Judgement(True, [f"{values}: significantly better ({p_value} < {level:g})"])
-    change = "better" if better else "no change" if not row.test.change else "worse"
-    return Judgement(
-        False, [f"{values}: not significantly better ({change}, {p_value} >= {level:g})"]
-    )
-
-
-def gate_setup(commit: str | None = None) -> tuple[Project, dict]:
-    """gate.yaml's project section and rules: the workspace's, or as ``commit`` has them."""
-    if commit is None:
-        return load_rules(RULES_FILE)
-    shown = subprocess.run(
-        ["git", "show", f"{commit}:{RULES_FILE}"], capture_output=True, text=True
-    )
-    if shown.returncode:
-        raise RegistryError(f"{commit[:7]} has no {RULES_FILE}: nothing to judge it by")
-    return parse_gate_file(parse_yaml(shown.stdout), f"{RULES_FILE} at {commit[:7]}")
-
-
-def verdict(name: str, base_rev: str | None, new_rev: str, new_commit: str) -> Judgement:
-    """Read both revisions' metrics through DVC and judge them (see judge) by the rules of
-    gate.yaml as the new side's commit has them (as make promote read them then); the
-    revisions are tags or HEAD, which name the sides in the lines."""
-    try:
-        project, rules = gate_setup(new_commit)
-        base, new = read_sides(base_rev or new_rev, project, new=new_rev)
-        return judge(name, base if base_rev else None, new, rules, project)
-    except (GateError, RegistryError) as error:
-        return Judgement(False, [str(error)])
-
-
 def write_tags(git, name: str, stage: str, version: str, commit: str, register: bool) -> None:
     """Register ``version`` at ``commit`` (when asked) and assign it to ``stage``: GTO's tags.
     A new assignment comes a second after the last (tags keep whole seconds), so that every
@@ -372,69 +261,6 @@ def table_text(rows: list[list[str]], width: int = WIDTH) -> str:
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
     ]
     return "\n".join(line[:width] for line in lines)
-
-
-def model_files(name: str, stage: str | None, rev: str | None) -> tuple[dict, dict]:
-    """The checked weights of ``name`` in ``stage`` (or at ``rev``), read through DVC at the
-    version's commit, and what the server's /metadata shows of them: version, stage, commit,
-    features, classes, the weights' hash in dvc.lock, the metrics of that commit."""
-    from dvc.api import DVCFileSystem
-
-    if stage and rev:
-        raise RegistryError(f"STAGE={stage} and REV={rev}: give one of them")
-    stage = None if rev else stage or "prod"
-    check_names(name, stage)
-    git = scm()
-    if rev:
-        commit = commit_of(git, rev)
-        version = registrations(git, name).get(commit)
-    else:
-        current = holder(git, name, stage)
-        if current is None:
-            raise RegistryError(
-                f"no version of {name} in {stage}: make promote NAME={name} first, or REV=HEAD"
-            )
-        commit, version = current.commit, current.version
-    path = artifacts()[name]
-    source = f"{path} at {version or commit[:7]}"
-    files = DVCFileSystem(".", rev=commit)
-    try:
-        text = files.read_text(path)
-    except Exception as error:  # DVC raises several types for an output it cannot find
-        raise RegistryError(
-            f"{source}: cannot read it ({type(error).__name__}): `make pull` fetches the "
-            "DVC remote's outputs"
-        ) from None
-    try:
-        weights = checked_weights(json.loads(text), source)
-    except json.JSONDecodeError as error:
-        raise RegistryError(f"{source}: not a weights file ({error})") from None
-    schema = schema_of(weights)
-    metrics_path = gate_setup(commit)[0].metrics_file.format(experiment=name)
-    metadata = {
-        "experiment": name,
-        "version": version,
-        "stage": stage,
-        "revision": rev,
-        "commit": commit,
-        "features": [{"name": feature, "type": "number"} for feature in schema.features],
-        "target": schema.target,
-        "classes": None if schema.classes is None else list(schema.classes),
-        "model": {"path": path, "md5": lock_md5(parse_yaml(files.read_text("dvc.lock")), path)},
-        "metrics": json.loads(files.read_text(metrics_path))
-        if files.exists(metrics_path)
-        else None,
-    }
-    return weights, metadata
-
-
-def lock_md5(lock: dict, path: str) -> str | None:
-    """An output's hash in dvc.lock."""
-    for stage in (lock.get("stages") or {}).values():
-        for out in stage.get("outs") or []:
-            if out.get("path") == path:
-                return out.get("md5")
-    return None
 
 
 def check() -> int:
