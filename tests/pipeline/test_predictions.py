@@ -236,3 +236,10 @@ def test_the_largest_integer_a_float_holds_is_a_number_not_infinite():
     assert str(raised.value) == (
         "body: column 'petal width': missing value at row 2 (a model needs every value)"
     )
+
+
+def test_a_lone_surrogate_in_a_value_is_one_line_not_a_crash():
+    rows = predictions.json_rows('[{"petal length": "\\ud800", "petal width": 2}]', "body")
+    with pytest.raises(InputError) as raised:
+        predictions.json_features(rows, SCHEMA, "body")
+    assert str(raised.value) == "body: a value nested too deeply, or text that is not Unicode"
