@@ -135,8 +135,9 @@ def keep_experiments(repo: str | Path, names: Iterable[str]) -> list[str]:
 
 
 def drop_from_pipeline(repo: str | Path, dropped: Iterable[str]) -> None:
-    """Remove experiments from dvc.yaml (their names in the vars, their charts, and a stage
-    that writes a table only they read: the example stage) and their rules from gate.yaml."""
+    """Remove experiments from dvc.yaml (their names in the vars, their charts, their models
+    under artifacts, and a stage that writes a table only they read: the example stage) and
+    their rules from gate.yaml."""
     dropped = set(dropped)
 
     def change_pipeline(pipeline):
@@ -158,6 +159,8 @@ def drop_from_pipeline(repo: str | Path, dropped: Iterable[str]) -> None:
         for index in reversed(range(len(pipeline["plots"]))):
             if next(iter(pipeline["plots"][index])).split(" ")[0] in dropped:
                 del pipeline["plots"][index]
+        for name in [n for n in pipeline.get("artifacts") or {} if n in dropped]:
+            del pipeline["artifacts"][name]
 
     _edit_params(repo, change_pipeline, "dvc.yaml")
 

@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 
@@ -99,12 +100,30 @@ def check_read_back(run_name: str, values: dict, proposed: dict) -> None:
             )
 
 
+class CtrlC:
+    """Ctrl-C, remembered: a library call that catches KeyboardInterrupt on its way (DVC's,
+    Dask's) cannot make the study go on; run_study stops at its next step."""
+
+    pressed = False
+
+    @classmethod
+    def press(cls, signum: int, frame: object) -> None:
+        cls.pressed = True
+        raise KeyboardInterrupt
+
+    @classmethod
+    def stop_if_pressed(cls) -> None:
+        if cls.pressed:
+            raise KeyboardInterrupt
+
+
 def run_study(args, space: dict, order: Order, name: str, client, origin: Origin) -> list:
     """Ask, run and tell, BATCH trials at a time, until TRIALS; every trial, in order."""
     from optuna.trial import TrialState
 
     study, trials = sampler_study(args.seed, order.higher), []
     while len(trials) < args.trials:
+        CtrlC.stop_if_pressed()
         asked = [study.ask(space) for _ in range(min(args.batch, args.trials - len(trials)))]
         runs = [
             (f"{name}-{t.number}", tuple(override(k, t.params[k]) for k in space)) for t in asked
@@ -118,7 +137,9 @@ def run_study(args, space: dict, order: Order, name: str, client, origin: Origin
         if todo:
             print(f"tune: {name}: running {', '.join(r for r, _ in todo)}", flush=True)
             errors = dict(zip([r for r, _ in todo], run_all(client, todo, origin), strict=True))
+            CtrlC.stop_if_pressed()
             ran = finished(args, [r for r, _ in todo if errors[r] is None])
+            CtrlC.stop_if_pressed()
             values.update(shown_runs(sorted(ran))[1] if ran else {})
         for t, (run_name, _) in zip(asked, runs, strict=True):
             value = metric_value(values.get(run_name), order)
@@ -207,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{order.describe(args.rules)}",
             flush=True,
         )
+        signal.signal(signal.SIGINT, CtrlC.press)
         with dask_client(args.workers, args.scheduler) as client:
             trials = run_study(args, space, order, name, client, origin)
     except (RemoteError, ShareError, ShowError, StudyError, OSError) as error:

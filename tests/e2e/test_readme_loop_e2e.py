@@ -1,10 +1,10 @@
 """End to end: the unit tests still pass after a user follows the README's own steps.
 
 The README's experiment loop (`dvc exp run -S ...`, `dvc exp apply`, `git commit -am`) and its
-"add an experiment" row (an entry under `experiments:` in params.yaml, its charts under `plots:`
-in dvc.yaml) change the committed params.yaml, dvc.yaml, dvc.lock, metrics/ and plots/. No unit
-test may depend on what those files hold today: here they change, and the unit suite runs again
-in the changed copy.
+"add an experiment" row (an entry under `experiments:` in params.yaml, its charts under
+`plots:` and its model under `artifacts:` in dvc.yaml) change the committed params.yaml,
+dvc.yaml, dvc.lock, metrics/ and plots/. No unit test may depend on what those files hold
+today: here they change, and the unit suite runs again in the changed copy.
 """
 
 import copy
@@ -33,8 +33,8 @@ def round_trip_yaml():
 
 def add_experiment(repo, source, name):
     """What the README's "add a synthetic experiment" row says: an entry under `experiments:`
-    in params.yaml, its name in dvc.yaml's `synthetic`, and its charts under `plots:` (copies
-    of ``source``'s)."""
+    in params.yaml, its name in dvc.yaml's `synthetic`, its charts under `plots:` and its model
+    under `artifacts:` (copies of ``source``'s)."""
     yaml = round_trip_yaml()
     path = repo / "params.yaml"
     params = yaml.load(path.read_text())
@@ -57,6 +57,9 @@ def add_experiment(repo, source, name):
                 for data, columns in chart["y"].items()
             }
             pipeline["plots"].append({title.replace(source, name, 1): chart})
+    artifact = copy.deepcopy(pipeline["artifacts"][source])
+    artifact["path"] = artifact["path"].replace(f"models/{source}/", f"models/{name}/")
+    pipeline["artifacts"][name] = artifact
     with path.open("w") as out:
         yaml.dump(pipeline, out)
 
