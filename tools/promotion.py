@@ -15,7 +15,7 @@ from gate.dvc_reader import read_sides
 from gate.errors import GateError
 from gate.project import Project
 from gate.revision_metrics import Side
-from gate.rules import load_rules, parse_gate_file
+from gate.rules import parse_gate_file
 from gate.stats import DEFAULT_LEVEL
 from pipeline.files import parse_yaml
 
@@ -97,10 +97,8 @@ def improvement(name: str, row, rule) -> Judgement:
     )
 
 
-def gate_setup(commit: str | None = None) -> tuple[Project, dict]:
-    """gate.yaml's project section and rules: the workspace's, or as ``commit`` has them."""
-    if commit is None:
-        return load_rules(RULES_FILE)
+def gate_setup(commit: str) -> tuple[Project, dict]:
+    """gate.yaml's project section and rules as ``commit`` has them."""
     shown = subprocess.run(
         ["git", "show", f"{commit}:{RULES_FILE}"], capture_output=True, text=True
     )
